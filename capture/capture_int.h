@@ -1,0 +1,36 @@
+/* capture_int.h — state shared by the capture layer's own files (capture.c, tcp_track.c);
+ * nothing outside capture/ includes it. */
+#ifndef SS_CAPTURE_INT_H
+#define SS_CAPTURE_INT_H
+
+#include "capture/capture.h"
+#include "capture/classify.h"
+#include "capture/flow_table.h"
+#include "capture/ipfrag.h"
+#include "capture/mem.h"
+#include "capture/packet.h"
+
+struct ss_capture {
+    scepsniff_config cfg;
+    ss_capture_emit_fn emit;
+    void *ctx;
+    ss_mem mem;
+    ss_ipfrag *frag;
+    ss_flow_table *flows;
+    ss_classifier *cls;
+    scepsniff_stats st;
+    uint64_t next_id;
+    struct timeval now;        /* newest packet or tick time */
+    struct timeval frag_check; /* last fragment-table expiry */
+};
+
+/* Tracks one TCP segment of f sent in direction dir (tcp_track.c). */
+void ss_track_packet(ss_capture *c, ss_flow *f, int dir, const ss_packet *p);
+/* Sends one stream event of f. */
+void ss_track_emit(ss_capture *c, ss_flow *f, scepsniff_stream_kind kind, int dir,
+                   const struct timeval *ts, uint64_t count);
+/* Ends f: hands on what reassembly holds, reports the reason (an IDLE_TIMEOUT,
+ * END_OF_CAPTURE or EVICTED kind, or 0 for a normal close), FLOW_END, and removes it. */
+void ss_track_end(ss_capture *c, ss_flow *f, int reason, const struct timeval *ts);
+
+#endif

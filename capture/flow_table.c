@@ -1,0 +1,206 @@
+/* flow_table.c — seeded, direction-symmetric flow hash with capped size and LRU lists per
+ * timeout class (see flow_table.h).
+ *
+ * The hash is written here rather than taken from OpenSSL (EVP_MAC SipHash) because it runs
+ * for every packet and must cost a few nanoseconds; it is seeded per engine so that an
+ * attacker who does not know the seed cannot aim traffic at one chain (p0f does the same).
+ * Symmetry comes from ordering the two endpoints before hashing.
+ */
+#include "capture/flow_table.h"
+
+#include <string.h>
+
+struct ss_flow_table {
+    ss_mem *mem;
+    ss_flow **buckets;
+    size_t nbuckets; /* power of two */
+    size_t count;
+    size_t cap;
+    uint64_t seed;
+    ss_flow *head[SS_TCLASS_N], *tail[SS_TCLASS_N];
+};
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+static uint64_t word(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+static uint64_t endpoint_hash(uint64_t h, int ipv, const uint8_t *a, uint16_t port)
+{
+    h = mix64(h ^ word(a));
+    if (ipv == 6)
+        h = mix64(h ^ word(a + 8));
+    return mix64(h ^ port);
+}
+
+/* Orders endpoints so that both directions give the same key: <0 when (a,ap) is the lower. */
+static int endpoint_cmp(const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp)
+{
+    int c = memcmp(a, b, 16);
+    if (c)
+        return c;
+    return (int)ap - (int)bp;
+}
+
+static uint64_t pair_hash(const ss_flow_table *t, int ipv, const uint8_t *a, uint16_t ap,
+                          const uint8_t *b, uint16_t bp)
+{
+    uint64_t h = t->seed ^ (uint64_t)ipv;
+    if (endpoint_cmp(a, ap, b, bp) <= 0) {
+        h = endpoint_hash(h, ipv, a, ap);
+        return endpoint_hash(h, ipv, b, bp);
+    }
+    h = endpoint_hash(h, ipv, b, bp);
+    return endpoint_hash(h, ipv, a, ap);
+}
+
+ss_flow_table *ss_flow_table_new(ss_mem *mem, size_t max_flows, uint64_t seed)
+{
+    ss_flow_table *t = ss_mem_calloc(mem, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->mem = mem;
+    t->cap = max_flows ? max_flows : 1;
+    t->seed = seed;
+    /* a load factor of at most 1 at the cap */
+    t->nbuckets = 16;
+    while (t->nbuckets < t->cap && t->nbuckets < ((size_t)1 << 30))
+        t->nbuckets <<= 1;
+    t->buckets = ss_mem_calloc(mem, t->nbuckets * sizeof(*t->buckets));
+    if (!t->buckets) {
+        ss_mem_free(mem, t, sizeof(*t));
+        return NULL;
+    }
+    return t;
+}
+
+static void list_unlink(ss_flow_table *t, ss_flow *f)
+{
+    if (f->lprev)
+        f->lprev->lnext = f->lnext;
+    else
+        t->head[f->tclass] = f->lnext;
+    if (f->lnext)
+        f->lnext->lprev = f->lprev;
+    else
+        t->tail[f->tclass] = f->lprev;
+    f->lprev = f->lnext = NULL;
+}
+
+static void list_append(ss_flow_table *t, ss_flow *f, ss_tclass c)
+{
+    f->tclass = c;
+    f->lnext = NULL;
+    f->lprev = t->tail[c];
+    if (t->tail[c])
+        t->tail[c]->lnext = f;
+    else
+        t->head[c] = f;
+    t->tail[c] = f;
+}
+
+void ss_flow_table_free(ss_flow_table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nbuckets; i++) {
+        ss_flow *f = t->buckets[i];
+        while (f) {
+            ss_flow *n = f->hnext;
+            ss_mem_free(t->mem, f, sizeof(*f));
+            f = n;
+        }
+    }
+    ss_mem_free(t->mem, t->buckets, t->nbuckets * sizeof(*t->buckets));
+    ss_mem_free(t->mem, t, sizeof(*t));
+}
+
+ss_flow *ss_flow_table_find(ss_flow_table *t, int ipv, const uint8_t *a, uint16_t ap,
+                            const uint8_t *b, uint16_t bp, int *dir)
+{
+    uint64_t h = pair_hash(t, ipv, a, ap, b, bp);
+    for (ss_flow *f = t->buckets[h & (t->nbuckets - 1)]; f; f = f->hnext) {
+        if (f->hash != h || f->ipv != ipv)
+            continue;
+        if (f->port[0] == ap && f->port[1] == bp && !memcmp(f->addr[0], a, 16) &&
+            !memcmp(f->addr[1], b, 16)) {
+            *dir = SCEPSNIFF_DIR_TO_SERVER;
+            return f;
+        }
+        if (f->port[0] == bp && f->port[1] == ap && !memcmp(f->addr[0], b, 16) &&
+            !memcmp(f->addr[1], a, 16)) {
+            *dir = SCEPSNIFF_DIR_TO_CLIENT;
+            return f;
+        }
+    }
+    return NULL;
+}
+
+ss_flow *ss_flow_table_add(ss_flow_table *t, int ipv, const uint8_t *c, uint16_t cp,
+                           const uint8_t *s, uint16_t sp)
+{
+    if (t->count >= t->cap)
+        return NULL;
+    ss_flow *f = ss_mem_calloc(t->mem, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->ipv = (uint8_t)ipv;
+    memcpy(f->addr[0], c, 16);
+    memcpy(f->addr[1], s, 16);
+    f->port[0] = cp;
+    f->port[1] = sp;
+    f->hash = pair_hash(t, ipv, c, cp, s, sp);
+    ss_flow **b = &t->buckets[f->hash & (t->nbuckets - 1)];
+    f->hnext = *b;
+    *b = f;
+    list_append(t, f, SS_TCLASS_SYN);
+    t->count++;
+    return f;
+}
+
+void ss_flow_table_remove(ss_flow_table *t, ss_flow *f)
+{
+    ss_flow **p = &t->buckets[f->hash & (t->nbuckets - 1)];
+    while (*p && *p != f)
+        p = &(*p)->hnext;
+    if (*p)
+        *p = f->hnext;
+    list_unlink(t, f);
+    t->count--;
+    ss_mem_free(t->mem, f, sizeof(*f));
+}
+
+void ss_flow_table_touch(ss_flow_table *t, ss_flow *f, ss_tclass c)
+{
+    if (t->tail[f->tclass] == f && f->tclass == c)
+        return;
+    list_unlink(t, f);
+    list_append(t, f, c);
+}
+
+ss_flow *ss_flow_table_oldest(const ss_flow_table *t, ss_tclass c)
+{
+    return t->head[c];
+}
+
+size_t ss_flow_table_count(const ss_flow_table *t)
+{
+    return t->count;
+}
+
+size_t ss_flow_table_cap(const ss_flow_table *t)
+{
+    return t->cap;
+}

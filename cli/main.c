@@ -1,0 +1,65 @@
+/* main.c — the scepsniff command: options, signals, input, the report. The only place that
+ * calls exit() or owns process-wide state (the stop flag). Exit status: 0 no problem found,
+ * 1 problems found, 2 usage or input error. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/flows_view.h"
+#include "cli/options.h"
+#include "cli/source.h"
+#include "scepsniff/scepsniff.h"
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    ss_cli_stop = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    ss_options o;
+    int rc = ss_options_parse(&o, argc, argv);
+    if (rc)
+        return rc == 1 ? 0 : 2;
+    install_signals();
+
+    ss_flows_view *view = ss_flows_view_new(stdout, o.json, o.quiet);
+    char err[SCEPSNIFF_ERRBUF_SIZE] = "";
+    scepsniff_engine *e =
+        view ? scepsniff_engine_new(&o.cfg, ss_flows_view_event, view, err) : NULL;
+    if (!e) {
+        fprintf(stderr, "scepsniff: %s\n", err[0] ? err : "out of memory");
+        ss_flows_view_free(view);
+        ss_options_free(&o);
+        return 2;
+    }
+    rc = 0;
+    if (o.iface) {
+        rc = ss_source_live(e, &o);
+    } else {
+        long long budget = o.count;
+        for (int i = 0; i < o.nfiles && !ss_cli_stop; i++)
+            if (ss_source_file(e, &o, o.files[i], &budget))
+                rc = 2;
+    }
+    scepsniff_engine_finish(e);
+    scepsniff_stats st;
+    scepsniff_engine_stats(e, &st);
+    ss_flows_view_summary(view, &st);
+    fflush(stdout);
+    scepsniff_engine_free(e);
+    ss_flows_view_free(view);
+    ss_options_free(&o);
+    return rc;
+}

@@ -1,0 +1,213 @@
+/* options.c — command-line parsing for scepsniff (getopt_long), tcpdump-style where tcpdump
+ * has the option (-r -i -B -s -Z -c, a trailing BPF expression). */
+#include "cli/options.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OPT_JSON = 256,
+    OPT_FLOWS,
+    OPT_NO_PROGRESS,
+    OPT_MAX_FLOWS,
+    OPT_MAX_MEMORY,
+    OPT_STREAM_BUFFER,
+    OPT_SYN_TIMEOUT,
+    OPT_IDLE_TIMEOUT,
+    OPT_SEED,
+    OPT_NO_NDPI,
+    OPT_VERSION
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: scepsniff [-r FILE]... [-i IFACE] [options] [BPF expression]\n"
+            "  -r FILE            read a pcap/pcapng file (\"-\" = standard input); repeatable\n"
+            "  -i IFACE           capture live on IFACE\n"
+            "  -B KiB             live capture ring buffer size (default 32768)\n"
+            "  -s SNAPLEN         live capture snapshot length (default 262144)\n"
+            "  -Z USER            drop privileges to USER after opening the device\n"
+            "                     (default when started as root: nobody)\n"
+            "  -c COUNT           stop after COUNT packets\n"
+            "  --flows            print each TCP flow with its stream events (default for now)\n"
+            "  --json             JSON lines instead of text\n"
+            "  -q                 quiet: summary only    -v  more detail\n"
+            "  --max-flows N      flows tracked at once (default 262144)\n"
+            "  --max-memory MiB   memory cap for flow state (default 512)\n"
+            "  --stream-buffer KiB out-of-order bytes held per flow direction (default 1024)\n"
+            "  --syn-timeout S    seconds before an unanswered SYN is reported (default 75)\n"
+            "  --idle-timeout S   seconds before an idle flow ends (default 300)\n"
+            "  --seed N           fixed flow-hash seed (default random)\n"
+            "  --no-ndpi          do not classify flows with nDPI\n"
+            "  --no-progress      no progress line on a terminal\n"
+            "  -h, --help         this help    -V, --version\n");
+}
+
+static int parse_num(const char *s, long long min, long long max, long long *out)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static char *join_args(int argc, char **argv, int from)
+{
+    size_t n = 1;
+    for (int i = from; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *s = calloc(1, n);
+    if (!s)
+        return NULL;
+    for (int i = from; i < argc; i++) {
+        if (i > from)
+            strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+int ss_options_parse(ss_options *o, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, OPT_JSON},
+        {"flows", no_argument, NULL, OPT_FLOWS},
+        {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+        {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+        {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+        {"stream-buffer", required_argument, NULL, OPT_STREAM_BUFFER},
+        {"syn-timeout", required_argument, NULL, OPT_SYN_TIMEOUT},
+        {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"no-ndpi", no_argument, NULL, OPT_NO_NDPI},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0}};
+    memset(o, 0, sizeof(*o));
+    scepsniff_config_init(&o->cfg);
+    o->buffer_kib = 32768;
+    o->snaplen = 262144;
+    o->progress = 1;
+    long long v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "r:i:B:s:Z:c:qvhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            if (o->nfiles == SS_CLI_MAX_FILES) {
+                fprintf(stderr, "scepsniff: at most %d -r files\n", SS_CLI_MAX_FILES);
+                return 2;
+            }
+            o->files[o->nfiles++] = optarg;
+            break;
+        case 'i':
+            o->iface = optarg;
+            break;
+        case 'B':
+            if (parse_num(optarg, 64, 4 * 1024 * 1024, &v))
+                goto bad;
+            o->buffer_kib = (int)v;
+            break;
+        case 's':
+            if (parse_num(optarg, 0, 262144, &v))
+                goto bad;
+            o->snaplen = v ? (int)v : 262144;
+            break;
+        case 'Z':
+            o->user = optarg;
+            break;
+        case 'c':
+            if (parse_num(optarg, 1, (long long)1 << 62, &o->count))
+                goto bad;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case 'v':
+            o->verbose++;
+            break;
+        case OPT_JSON:
+            o->json = 1;
+            break;
+        case OPT_FLOWS:
+            o->flows = 1;
+            break;
+        case OPT_NO_PROGRESS:
+            o->progress = 0;
+            break;
+        case OPT_MAX_FLOWS:
+            if (parse_num(optarg, 1, (long long)1 << 30, &v))
+                goto bad;
+            o->cfg.max_flows = (size_t)v;
+            break;
+        case OPT_MAX_MEMORY:
+            if (parse_num(optarg, 1, 1024 * 1024, &v))
+                goto bad;
+            o->cfg.max_memory = (size_t)v * 1024 * 1024;
+            break;
+        case OPT_STREAM_BUFFER:
+            if (parse_num(optarg, 1, 1024 * 1024, &v))
+                goto bad;
+            o->cfg.max_stream_buffer = (size_t)v * 1024;
+            break;
+        case OPT_SYN_TIMEOUT:
+            if (parse_num(optarg, 1, 86400, &v))
+                goto bad;
+            o->cfg.syn_timeout = (unsigned)v;
+            break;
+        case OPT_IDLE_TIMEOUT:
+            if (parse_num(optarg, 1, 7 * 86400, &v))
+                goto bad;
+            o->cfg.idle_timeout = (unsigned)v;
+            break;
+        case OPT_SEED:
+            if (parse_num(optarg, 1, INT64_MAX, &v))
+                goto bad;
+            o->cfg.hash_seed = (uint64_t)v;
+            break;
+        case OPT_NO_NDPI:
+            o->cfg.classify = 0;
+            break;
+        case 'h':
+            usage(stdout);
+            return 1;
+        case 'V':
+        case OPT_VERSION:
+            printf("scepsniff %s\n", SCEPSNIFF_VERSION);
+            return 1;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!o->nfiles && !o->iface) {
+        fprintf(stderr, "scepsniff: give -r FILE or -i IFACE\n");
+        usage(stderr);
+        return 2;
+    }
+    if (o->nfiles && o->iface) {
+        fprintf(stderr, "scepsniff: -r and -i cannot be used together\n");
+        return 2;
+    }
+    if (optind < argc && !(o->filter = join_args(argc, argv, optind))) {
+        fprintf(stderr, "scepsniff: out of memory\n");
+        return 2;
+    }
+    o->flows = 1; /* the only view until the detector exists */
+    o->cfg.stream_events = !o->quiet;
+    return 0;
+bad:
+    fprintf(stderr, "scepsniff: bad value '%s' for -%c\n", optarg, c < 256 ? c : '-');
+    return 2;
+}
+
+void ss_options_free(ss_options *o)
+{
+    free(o->filter);
+    o->filter = NULL;
+}

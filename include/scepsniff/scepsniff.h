@@ -1,0 +1,164 @@
+/* scepsniff.h — the public API of libscepsniff, the passive SCEP inspector.
+ *
+ * An engine takes packets (from libpcap or from a host program), reassembles TCP, and reports
+ * events through one callback. It holds no globals: any number of engines may live in one
+ * process, e.g. one per capture worker. Nothing here calls exit(); every error comes back as a
+ * return value with a message in the caller's errbuf (SCEPSNIFF_ERRBUF_SIZE bytes).
+ *
+ * Ownership: everything an event points to belongs to the engine and is valid only during the
+ * callback. Copy what you keep.
+ */
+#ifndef SCEPSNIFF_SCEPSNIFF_H
+#define SCEPSNIFF_SCEPSNIFF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(SCEPSNIFF_BUILDING) && defined(__GNUC__)
+#define SCEPSNIFF_API __attribute__((visibility("default")))
+#else
+#define SCEPSNIFF_API
+#endif
+
+#define SCEPSNIFF_VERSION     "0.1.0"
+#define SCEPSNIFF_ERRBUF_SIZE 256
+
+struct pcap_pkthdr;
+
+typedef struct scepsniff_engine scepsniff_engine;
+
+/* Limits and behaviour. Fill with scepsniff_config_init() and then change what you need; new
+ * fields are only ever added at the end. */
+typedef struct scepsniff_config {
+    size_t max_flows;         /* TCP flows tracked at once; the oldest idle is evicted beyond */
+    size_t max_stream_buffer; /* out-of-order bytes held per flow direction */
+    size_t max_memory;        /* all flow, reassembly and fragment state together */
+    unsigned syn_timeout;     /* seconds: a flow with no answer to its SYN ends after this */
+    unsigned idle_timeout;    /* seconds: an established flow with no packet ends after this */
+    unsigned closed_timeout;  /* seconds: a closed flow is kept this long for stragglers */
+    uint64_t hash_seed;       /* flow-table hash seed; 0 picks a random one */
+    int stream_events;        /* 1: report every stream event (the --flows diagnostic view) */
+    int classify;             /* 1: classify HTTP/TLS flows with nDPI (SNI, app proxy) */
+} scepsniff_config;
+
+typedef enum scepsniff_event_type {
+    SCEPSNIFF_EVENT_STREAM = 1,  /* a TCP stream event of one flow (kind, dir, count) */
+    SCEPSNIFF_EVENT_FLOW_END = 2 /* a flow ended: its final summary in ->flow */
+} scepsniff_event_type;
+
+/* What happened on a TCP stream. */
+typedef enum scepsniff_stream_kind {
+    SCEPSNIFF_STREAM_ESTABLISHED = 1, /* handshake completed (or a mid-stream pick-up) */
+    SCEPSNIFF_STREAM_UNANSWERED,      /* SYNs without answer: count = SYNs, duration = span */
+    SCEPSNIFF_STREAM_REFUSED,         /* RST answered the SYN */
+    SCEPSNIFF_STREAM_DATA,            /* in-order bytes: dir, data, len */
+    SCEPSNIFF_STREAM_GAP,             /* bytes missing from OUR capture: count = bytes */
+    SCEPSNIFF_STREAM_FIN,             /* dir finished sending */
+    SCEPSNIFF_STREAM_RST,             /* dir reset the established connection */
+    SCEPSNIFF_STREAM_IDLE_TIMEOUT,    /* no packet for the idle timeout */
+    SCEPSNIFF_STREAM_END_OF_CAPTURE,  /* input ended with the flow still open */
+    SCEPSNIFF_STREAM_EVICTED          /* dropped at a flow-count or memory cap */
+} scepsniff_stream_kind;
+
+enum { SCEPSNIFF_DIR_TO_SERVER = 0, SCEPSNIFF_DIR_TO_CLIENT = 1 };
+
+/* One TCP flow, as far as it has been seen. Index [dir] with SCEPSNIFF_DIR_*. */
+typedef struct scepsniff_flow {
+    uint64_t id;        /* per engine, in order of first packet, from 1 */
+    int ip_version;     /* 4 or 6 */
+    char client_ip[46]; /* textual, as inet_ntop writes */
+    char server_ip[46];
+    uint16_t client_port;
+    uint16_t server_port;
+    int client_inferred; /* 1: no SYN seen; client chosen by ports */
+    char app[16];        /* "HTTP", "TLS" or "" (nDPI, or the first payload bytes) */
+    char sni[256];       /* TLS server name, "" when none */
+    int app_proxy;       /* 1: SNI is a Microsoft Entra application proxy host */
+    struct timeval first_seen;
+    struct timeval last_seen;
+    uint64_t packets[2];        /* frames per direction */
+    uint64_t wire_bytes[2];     /* frame bytes per direction (as on the wire) */
+    uint64_t payload_bytes[2];  /* TCP payload bytes per direction, incl. retransmissions */
+    uint64_t delivered[2];      /* reassembled bytes handed on */
+    uint64_t gap_bytes[2];      /* bytes missing from the capture */
+    uint32_t syns;              /* SYNs from the client (retransmissions included) */
+    uint32_t retransmits;       /* segments that were all already seen */
+    uint32_t out_of_order;      /* segments that arrived ahead of a hole */
+    uint32_t overlap_conflicts; /* overlaps whose bytes differed from the first copy */
+} scepsniff_flow;
+
+typedef struct scepsniff_event {
+    scepsniff_event_type type;
+    struct timeval ts;
+    const scepsniff_flow *flow;
+    scepsniff_stream_kind kind; /* SCEPSNIFF_EVENT_STREAM only */
+    int dir;                    /* SCEPSNIFF_DIR_*, where the kind has a direction */
+    uint64_t count;             /* DATA/GAP: bytes; UNANSWERED: SYNs sent */
+    double duration;            /* UNANSWERED: seconds from first to last SYN */
+    const uint8_t *data;        /* DATA: the bytes */
+    size_t len;
+} scepsniff_event;
+
+typedef void (*scepsniff_event_fn)(const scepsniff_event *ev, void *user);
+
+/* Counters for the whole run; nothing is dropped without being counted here. */
+typedef struct scepsniff_stats {
+    uint64_t packets; /* handed to scepsniff_engine_packet */
+    uint64_t bytes;
+    uint64_t tcp_packets;
+    uint64_t not_ip;               /* link payload that is not IPv4/IPv6 (ARP, LLDP, ...) */
+    uint64_t not_tcp;              /* IP, but UDP, ICMP, ... */
+    uint64_t truncated;            /* cut by the capture (snaplen) before the TCP header ended */
+    uint64_t invalid;              /* malformed headers */
+    uint64_t ip_fragments;         /* IPv4/IPv6 fragments seen */
+    uint64_t ip_reassembled;       /* datagrams rebuilt from fragments */
+    uint64_t ip_frag_dropped;      /* fragments given up (timeout, cap, overlap) */
+    uint64_t flows;                /* flows created */
+    uint64_t flows_evicted;        /* flows dropped at the flow or memory cap */
+    uint64_t stream_bytes_dropped; /* out-of-order bytes dropped at the buffer/memory cap */
+    size_t memory_in_use;
+    size_t memory_peak;
+    size_t flows_active;
+} scepsniff_stats;
+
+SCEPSNIFF_API void scepsniff_config_init(scepsniff_config *cfg);
+
+/* Returns NULL with a message in errbuf on failure. cfg may be NULL for defaults. */
+SCEPSNIFF_API scepsniff_engine *scepsniff_engine_new(const scepsniff_config *cfg,
+                                                     scepsniff_event_fn on_event, void *user,
+                                                     char *errbuf);
+
+/* 1 when scepsniff decodes this DLT/LINKTYPE value. */
+SCEPSNIFF_API int scepsniff_linktype_supported(int linktype);
+
+/* Feed one packet. Returns 0 when it was used or counted (any wire content is accepted and
+ * counted), -1 when linktype is unsupported. */
+SCEPSNIFF_API int scepsniff_engine_packet(scepsniff_engine *e, int linktype,
+                                          const struct pcap_pkthdr *hdr, const uint8_t *pkt);
+
+/* Advance time without a packet (live capture): expire idle flows and report them. */
+SCEPSNIFF_API void scepsniff_engine_tick(scepsniff_engine *e, struct timeval now);
+
+/* End of input: report everything still open as open at end of capture. */
+SCEPSNIFF_API void scepsniff_engine_finish(scepsniff_engine *e);
+
+SCEPSNIFF_API void scepsniff_engine_stats(const scepsniff_engine *e, scepsniff_stats *out);
+
+SCEPSNIFF_API void scepsniff_engine_free(scepsniff_engine *e);
+
+/* Names for the enum values, for reports ("established", "gap", ...). */
+SCEPSNIFF_API const char *scepsniff_stream_kind_name(scepsniff_stream_kind k);
+
+/* One JSON object (no newline) for the event into buf. Returns the length it needs (excluding
+ * the NUL), like snprintf, or -1 on error. */
+SCEPSNIFF_API int scepsniff_event_to_json(const scepsniff_event *ev, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
