@@ -22,6 +22,7 @@ struct ss_capture {
     uint64_t next_id;
     struct timeval now;        /* newest packet or tick time */
     struct timeval frag_check; /* last fragment-table expiry */
+    time_t expired_at;         /* second of the last flow expiry pass */
 };
 
 /* Tracks one TCP segment of f sent in direction dir (tcp_track.c). */

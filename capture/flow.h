@@ -34,15 +34,15 @@ typedef enum ss_tclass {
 } ss_tclass;
 
 typedef struct ss_flow {
-    scepsniff_flow pub;
-    /* key: [0] client, [1] server */
-    uint8_t ipv;
-    uint8_t addr[2][16];
-    uint16_t port[2];
+    /* What every lookup touches comes first, in one cache line; the public summary is large
+     * and read rarely, so it comes last. */
     uint64_t hash;
     struct ss_flow *hnext;         /* hash chain */
     struct ss_flow *lprev, *lnext; /* timeout-class list */
-    ss_tclass tclass;
+    uint16_t port[2];              /* key: [0] client, [1] server */
+    uint8_t ipv;
+    uint8_t tclass; /* ss_tclass */
+    uint8_t addr[2][16];
 
     ss_tcp_state state;
     int synack_seen;
@@ -59,6 +59,7 @@ typedef struct ss_flow {
     int cls_done;
     int probes[2]; /* mid-stream: segments left to look for an HTTP/TLS start */
     void *upper;   /* the layer above's per-flow state; it frees it at FLOW_END */
+    scepsniff_flow pub;
 } ss_flow;
 
 #endif

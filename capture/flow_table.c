@@ -10,10 +10,16 @@
 
 #include <string.h>
 
+/* The bucket array starts small and doubles with the flow count (up to one bucket per flow at
+ * the cap): a table sized for the cap from the start spreads a few thousand flows over
+ * megabytes of buckets, and every lookup becomes a cache miss. */
+#define SS_FT_MIN_BUCKETS 1024
+
 struct ss_flow_table {
     ss_mem *mem;
     ss_flow **buckets;
     size_t nbuckets; /* power of two */
+    size_t max_buckets;
     size_t count;
     size_t cap;
     uint64_t seed;
@@ -45,6 +51,11 @@ static uint64_t endpoint_hash(uint64_t h, int ipv, const uint8_t *a, uint16_t po
     return mix64(h ^ port);
 }
 
+static int addr_eq(const uint8_t *a, const uint8_t *b)
+{
+    return word(a) == word(b) && word(a + 8) == word(b + 8);
+}
+
 /* Orders endpoints so that both directions give the same key: <0 when (a,ap) is the lower. */
 static int endpoint_cmp(const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp)
 {
@@ -74,10 +85,10 @@ ss_flow_table *ss_flow_table_new(ss_mem *mem, size_t max_flows, uint64_t seed)
     t->mem = mem;
     t->cap = max_flows ? max_flows : 1;
     t->seed = seed;
-    /* a load factor of at most 1 at the cap */
-    t->nbuckets = 16;
-    while (t->nbuckets < t->cap && t->nbuckets < ((size_t)1 << 30))
-        t->nbuckets <<= 1;
+    t->max_buckets = SS_FT_MIN_BUCKETS;
+    while (t->max_buckets < t->cap && t->max_buckets < ((size_t)1 << 30))
+        t->max_buckets <<= 1;
+    t->nbuckets = SS_FT_MIN_BUCKETS;
     t->buckets = ss_mem_calloc(mem, t->nbuckets * sizeof(*t->buckets));
     if (!t->buckets) {
         ss_mem_free(mem, t, sizeof(*t));
@@ -101,7 +112,7 @@ static void list_unlink(ss_flow_table *t, ss_flow *f)
 
 static void list_append(ss_flow_table *t, ss_flow *f, ss_tclass c)
 {
-    f->tclass = c;
+    f->tclass = (uint8_t)c;
     f->lnext = NULL;
     f->lprev = t->tail[c];
     if (t->tail[c])
@@ -134,13 +145,13 @@ ss_flow *ss_flow_table_find(ss_flow_table *t, int ipv, const uint8_t *a, uint16_
     for (ss_flow *f = t->buckets[h & (t->nbuckets - 1)]; f; f = f->hnext) {
         if (f->hash != h || f->ipv != ipv)
             continue;
-        if (f->port[0] == ap && f->port[1] == bp && !memcmp(f->addr[0], a, 16) &&
-            !memcmp(f->addr[1], b, 16)) {
+        if (f->port[0] == ap && f->port[1] == bp && addr_eq(f->addr[0], a) &&
+            addr_eq(f->addr[1], b)) {
             *dir = SCEPSNIFF_DIR_TO_SERVER;
             return f;
         }
-        if (f->port[0] == bp && f->port[1] == ap && !memcmp(f->addr[0], b, 16) &&
-            !memcmp(f->addr[1], a, 16)) {
+        if (f->port[0] == bp && f->port[1] == ap && addr_eq(f->addr[0], b) &&
+            addr_eq(f->addr[1], a)) {
             *dir = SCEPSNIFF_DIR_TO_CLIENT;
             return f;
         }
@@ -148,11 +159,35 @@ ss_flow *ss_flow_table_find(ss_flow_table *t, int ipv, const uint8_t *a, uint16_
     return NULL;
 }
 
+/* Doubles the bucket array; on allocation failure the table keeps working with longer chains. */
+static void grow(ss_flow_table *t)
+{
+    size_t n = t->nbuckets * 2;
+    ss_flow **b = ss_mem_calloc(t->mem, n * sizeof(*b));
+    if (!b)
+        return;
+    for (size_t i = 0; i < t->nbuckets; i++) {
+        ss_flow *f = t->buckets[i];
+        while (f) {
+            ss_flow *next = f->hnext;
+            ss_flow **slot = &b[f->hash & (n - 1)];
+            f->hnext = *slot;
+            *slot = f;
+            f = next;
+        }
+    }
+    ss_mem_free(t->mem, t->buckets, t->nbuckets * sizeof(*t->buckets));
+    t->buckets = b;
+    t->nbuckets = n;
+}
+
 ss_flow *ss_flow_table_add(ss_flow_table *t, int ipv, const uint8_t *c, uint16_t cp,
                            const uint8_t *s, uint16_t sp)
 {
     if (t->count >= t->cap)
         return NULL;
+    if (t->count >= t->nbuckets && t->nbuckets < t->max_buckets)
+        grow(t);
     ss_flow *f = ss_mem_calloc(t->mem, sizeof(*f));
     if (!f)
         return NULL;

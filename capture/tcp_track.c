@@ -118,9 +118,13 @@ static void judge_first_bytes(ss_capture *c, ss_flow *f, int dir, const ss_packe
     }
 }
 
-static void classify(ss_capture *c, ss_flow *f, const ss_packet *p)
+/* nDPI is costly per packet (DESIGN.md: ~6% of a bare read loop when fed everything), and our
+ * own first-bytes check already tells HTTP and TLS apart on any port. So nDPI sees only what
+ * it alone adds: the client's TLS handshake packets, until the server name is known. */
+static void classify(ss_capture *c, ss_flow *f, int dir, const ss_packet *p)
 {
-    if (!c->cls || f->cls_done || !p->l3 || !(is_candidate(f->app[0]) || is_candidate(f->app[1])))
+    if (!c->cls || f->cls_done || !p->l3 || dir != SCEPSNIFF_DIR_TO_SERVER || !p->payload_len ||
+        f->app[SCEPSNIFF_DIR_TO_SERVER] != SS_APP_TLS)
         return;
     if (!f->cls && !(f->cls = ss_classify_flow_new(c->cls))) {
         f->cls_done = 1; /* the memory budget said no: nDPI is an extra, not a need */
@@ -129,15 +133,15 @@ static void classify(ss_capture *c, ss_flow *f, const ss_packet *p)
     ss_classify_result r;
     memset(&r, 0, sizeof(r));
     ss_classify_packet(c->cls, &f->cls, p->l3, p->l3_len, &p->ts, &r);
-    if (r.app[0])
-        memcpy(f->pub.app, r.app, sizeof(f->pub.app));
-    if (r.sni[0] && (f->app[0] == SS_APP_TLS || f->app[1] == SS_APP_TLS)) {
+    if (r.sni[0]) {
         memcpy(f->pub.sni, r.sni, sizeof(f->pub.sni));
         f->pub.app_proxy = r.app_proxy;
     }
     if (r.done) {
         f->cls = NULL; /* freed by ss_classify_packet */
         f->cls_done = 1;
+    } else if (r.sni[0]) {
+        drop_classifier(c, f);
     }
 }
 
@@ -282,7 +286,7 @@ void ss_track_packet(ss_capture *c, ss_flow *f, int dir, const ss_packet *p)
     on_ack(c, f, dir, p);
     emit_ready_fins(c, f, &p->ts, 0);
     if (f->reassemble)
-        classify(c, f, p);
+        classify(c, f, dir, p);
 }
 
 void ss_track_end(ss_capture *c, ss_flow *f, int reason, const struct timeval *ts)
