@@ -20,8 +20,8 @@
 /* Evictions tried for one new flow before the packet is given up. */
 #define SS_EVICT_TRIES 8
 
-ss_capture *ss_capture_new(const scepsniff_config *cfg, ss_capture_emit_fn emit, void *ctx,
-                           char *errbuf)
+ss_capture *ss_capture_new(const scepsniff_config *cfg, ss_mem *mem, ss_capture_emit_fn emit,
+                           void *ctx, char *errbuf)
 {
     ss_capture *c = calloc(1, sizeof(*c));
     if (!c) {
@@ -34,12 +34,12 @@ ss_capture *ss_capture_new(const scepsniff_config *cfg, ss_capture_emit_fn emit,
         scepsniff_config_init(&c->cfg);
     c->emit = emit;
     c->ctx = ctx;
-    c->mem.cap = c->cfg.max_memory;
+    c->mem = mem;
     uint64_t seed = c->cfg.hash_seed;
     if (!seed && getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
         seed = (uint64_t)(uintptr_t)c ^ 0x9e3779b97f4a7c15ULL; /* no entropy: still per engine */
-    c->frag = ss_ipfrag_new(&c->mem, SS_FRAG_MAX_DATAGRAMS, SS_FRAG_TIMEOUT);
-    c->flows = ss_flow_table_new(&c->mem, c->cfg.max_flows, seed);
+    c->frag = ss_ipfrag_new(c->mem, SS_FRAG_MAX_DATAGRAMS, SS_FRAG_TIMEOUT);
+    c->flows = ss_flow_table_new(c->mem, c->cfg.max_flows, seed);
     if (!c->frag || !c->flows) {
         snprintf(errbuf, SCEPSNIFF_ERRBUF_SIZE,
                  "cannot allocate the flow table within the memory cap (%zu bytes)",
@@ -48,7 +48,7 @@ ss_capture *ss_capture_new(const scepsniff_config *cfg, ss_capture_emit_fn emit,
     }
     if (c->cfg.classify) {
         char err[SCEPSNIFF_ERRBUF_SIZE] = "";
-        c->cls = ss_classifier_new(&c->mem, err, sizeof(err));
+        c->cls = ss_classifier_new(c->mem, err, sizeof(err));
         if (!c->cls) {
             snprintf(errbuf, SCEPSNIFF_ERRBUF_SIZE, "nDPI: %s", err);
             goto fail;
@@ -141,8 +141,8 @@ static ss_flow *new_flow(ss_capture *c, const ss_packet *p, int *dir)
     fill_pub(f, ++c->next_id, &p->ts, inferred);
     c->st.flows++;
     f->reassemble = 1;
-    ss_reasm_init(&f->rs[0], c->cfg.max_stream_buffer, &c->mem);
-    ss_reasm_init(&f->rs[1], c->cfg.max_stream_buffer, &c->mem);
+    ss_reasm_init(&f->rs[0], c->cfg.max_stream_buffer, c->mem);
+    ss_reasm_init(&f->rs[1], c->cfg.max_stream_buffer, c->mem);
     *dir = rev ? SCEPSNIFF_DIR_TO_CLIENT : SCEPSNIFF_DIR_TO_SERVER;
     if (!(p->flags & SS_TH_SYN)) {
         /* picked up mid-stream: no handshake to wait for */
@@ -258,6 +258,11 @@ void ss_capture_finish(ss_capture *c)
                          k == SS_TCLASS_CLOSED ? &f->end_ts : &c->now);
 }
 
+void ss_capture_now(const ss_capture *c, struct timeval *now)
+{
+    *now = c->now;
+}
+
 void ss_capture_stats(const ss_capture *c, scepsniff_stats *st)
 {
     *st = c->st;
@@ -266,8 +271,8 @@ void ss_capture_stats(const ss_capture *c, scepsniff_stats *st)
     st->ip_fragments = fs.fragments;
     st->ip_reassembled = fs.reassembled;
     st->ip_frag_dropped = fs.dropped;
-    st->memory_in_use = c->mem.used;
-    st->memory_peak = c->mem.peak;
+    st->memory_in_use = c->mem->used;
+    st->memory_peak = c->mem->peak;
     st->flows_active = ss_flow_table_count(c->flows);
 }
 

@@ -19,14 +19,19 @@ typedef struct ss_capture ss_capture;
 
 typedef void (*ss_capture_emit_fn)(void *ctx, void **upper, const scepsniff_event *ev);
 
-/* NULL with a message in errbuf (SCEPSNIFF_ERRBUF_SIZE) on failure. */
-ss_capture *ss_capture_new(const scepsniff_config *cfg, ss_capture_emit_fn emit, void *ctx,
-                           char *errbuf);
+struct ss_mem;
+
+/* NULL with a message in errbuf (SCEPSNIFF_ERRBUF_SIZE) on failure. mem is the engine's memory
+ * budget, shared with the layers above; it must outlive the capture layer. */
+ss_capture *ss_capture_new(const scepsniff_config *cfg, struct ss_mem *mem, ss_capture_emit_fn emit,
+                           void *ctx, char *errbuf);
 /* -1 for an unsupported link type; every other frame is used or counted. */
 int ss_capture_packet(ss_capture *c, int linktype, const struct pcap_pkthdr *h, const uint8_t *pkt);
 void ss_capture_tick(ss_capture *c, struct timeval now);
 /* Ends every open flow (END_OF_CAPTURE). */
 void ss_capture_finish(ss_capture *c);
+/* The newest packet or tick time seen. */
+void ss_capture_now(const ss_capture *c, struct timeval *now);
 void ss_capture_stats(const ss_capture *c, scepsniff_stats *st);
 void ss_capture_free(ss_capture *c);
 

@@ -14,7 +14,7 @@ struct ss_capture {
     scepsniff_config cfg;
     ss_capture_emit_fn emit;
     void *ctx;
-    ss_mem mem;
+    ss_mem *mem; /* the engine's budget */
     ss_ipfrag *frag;
     ss_flow_table *flows;
     ss_classifier *cls;

@@ -5,8 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "cli/flows_view.h"
 #include "cli/options.h"
+#include "cli/report.h"
 #include "cli/source.h"
 #include "scepsniff/scepsniff.h"
 
@@ -34,13 +38,28 @@ int main(int argc, char **argv)
         return rc == 1 ? 0 : 2;
     install_signals();
 
-    ss_flows_view *view = ss_flows_view_new(stdout, o.json, o.quiet);
+    /* one of two views receives the engine's events */
+    ss_flows_view *view = NULL;
+    ss_report *report = NULL;
+    scepsniff_event_fn fn;
+    void *user;
+    if (o.flows) {
+        view = ss_flows_view_new(stdout, o.json, o.quiet);
+        fn = ss_flows_view_event;
+        user = view;
+    } else {
+        ss_report_opts ro = {o.json, o.quiet, o.verbose,
+                             o.color < 0 ? isatty(STDOUT_FILENO) && !getenv("NO_COLOR") : o.color};
+        report = ss_report_new(stdout, &ro);
+        fn = ss_report_event;
+        user = report;
+    }
     char err[SCEPSNIFF_ERRBUF_SIZE] = "";
-    scepsniff_engine *e =
-        view ? scepsniff_engine_new(&o.cfg, ss_flows_view_event, view, err) : NULL;
+    scepsniff_engine *e = user ? scepsniff_engine_new(&o.cfg, fn, user, err) : NULL;
     if (!e) {
         fprintf(stderr, "scepsniff: %s\n", err[0] ? err : "out of memory");
         ss_flows_view_free(view);
+        ss_report_free(report);
         ss_options_free(&o);
         return 2;
     }
@@ -56,10 +75,16 @@ int main(int argc, char **argv)
     scepsniff_engine_finish(e);
     scepsniff_stats st;
     scepsniff_engine_stats(e, &st);
-    ss_flows_view_summary(view, &st);
+    if (view)
+        ss_flows_view_summary(view, &st);
+    else
+        ss_report_summary(report, &st);
     fflush(stdout);
+    if (rc == 0 && report && ss_report_problems(report))
+        rc = 1;
     scepsniff_engine_free(e);
     ss_flows_view_free(view);
+    ss_report_free(report);
     ss_options_free(&o);
     return rc;
 }

@@ -18,7 +18,10 @@ enum {
     OPT_IDLE_TIMEOUT,
     OPT_SEED,
     OPT_NO_NDPI,
-    OPT_VERSION
+    OPT_VERSION,
+    OPT_COLOR,
+    OPT_STALL,
+    OPT_CERT_WARN
 };
 
 static void usage(FILE *out)
@@ -32,9 +35,13 @@ static void usage(FILE *out)
             "  -Z USER            drop privileges to USER after opening the device\n"
             "                     (default when started as root: nobody)\n"
             "  -c COUNT           stop after COUNT packets\n"
-            "  --flows            print each TCP flow with its stream events (default for now)\n"
+            "  --flows            diagnostic view: each TCP flow with its stream events\n"
             "  --json             JSON lines instead of text\n"
-            "  -q                 quiet: summary only    -v  more detail\n"
+            "  -q                 only problems, and the summary\n"
+            "  -v                 decoded HTTP and SCEP fields under each exchange\n"
+            "  --color WHEN       colour verdicts: auto (default, on a terminal), always, never\n"
+            "  --stall-timeout S  seconds after GetCACert without PKIOperation: stalled (60)\n"
+            "  --cert-warn-days D warn when CA/RA certificates expire within D days (30)\n"
             "  --max-flows N      flows tracked at once (default 262144)\n"
             "  --max-memory MiB   memory cap for flow state (default 512)\n"
             "  --stream-buffer KiB out-of-order bytes held per flow direction (default 1024)\n"
@@ -87,12 +94,16 @@ int ss_options_parse(ss_options *o, int argc, char **argv)
         {"no-ndpi", no_argument, NULL, OPT_NO_NDPI},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"color", required_argument, NULL, OPT_COLOR},
+        {"stall-timeout", required_argument, NULL, OPT_STALL},
+        {"cert-warn-days", required_argument, NULL, OPT_CERT_WARN},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof(*o));
     scepsniff_config_init(&o->cfg);
     o->buffer_kib = 32768;
     o->snaplen = 262144;
     o->progress = 1;
+    o->color = -1;
     long long v;
     int c;
     optind = 1;
@@ -173,6 +184,26 @@ int ss_options_parse(ss_options *o, int argc, char **argv)
         case OPT_NO_NDPI:
             o->cfg.classify = 0;
             break;
+        case OPT_COLOR:
+            if (!strcmp(optarg, "auto"))
+                o->color = -1;
+            else if (!strcmp(optarg, "always"))
+                o->color = 1;
+            else if (!strcmp(optarg, "never"))
+                o->color = 0;
+            else
+                goto bad;
+            break;
+        case OPT_STALL:
+            if (parse_num(optarg, 1, 86400, &v))
+                goto bad;
+            o->cfg.stall_timeout = (unsigned)v;
+            break;
+        case OPT_CERT_WARN:
+            if (parse_num(optarg, 0, 3650, &v))
+                goto bad;
+            o->cfg.cert_warn_days = (unsigned)v;
+            break;
         case 'h':
             usage(stdout);
             return 1;
@@ -198,8 +229,7 @@ int ss_options_parse(ss_options *o, int argc, char **argv)
         fprintf(stderr, "scepsniff: out of memory\n");
         return 2;
     }
-    o->flows = 1; /* the only view until the detector exists */
-    o->cfg.stream_events = !o->quiet;
+    o->cfg.stream_events = o->flows && !o->quiet;
     return 0;
 bad:
     fprintf(stderr, "scepsniff: bad value '%s' for -%c\n", optarg, c < 256 ? c : '-');

@@ -21,6 +21,7 @@ typedef struct ss_options {
     int verbose;       /* -v */
     int flows;         /* --flows */
     int progress;      /* 0: --no-progress */
+    int color;         /* -1 auto, 0 never, 1 always */
     char *filter;      /* BPF expression from the trailing arguments (owned) */
     scepsniff_config cfg;
 } ss_options;

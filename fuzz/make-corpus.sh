@@ -1,6 +1,6 @@
 #!/bin/sh
 # make-corpus.sh — (re)makes the fuzz_packet seeds from the project's captures: every
-# pcaps/*.pcap becomes fuzz/corpus/packet/<name>.bin (first 200 packets, at most 192 KiB each;
+# pcaps/*.pcap becomes fuzz/corpus/packet/<name>.bin (first 200 packets, at most 64 KiB each;
 # see pcap2seed.py). Hand-made seeds in the same folder (hand-*.bin) are left alone. Safe to run
 # again: seeds of captures that still exist are rewritten, nothing else is touched.
 #

@@ -84,7 +84,7 @@ def convert(data, max_packets, max_bytes):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-packets", type=int, default=200)
-    ap.add_argument("--max-bytes", type=int, default=192 * 1024)
+    ap.add_argument("--max-bytes", type=int, default=64 * 1024)
     ap.add_argument("input")
     ap.add_argument("output")
     args = ap.parse_args()

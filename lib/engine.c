@@ -2,19 +2,25 @@
  * layer and wires them in one direction, capture → (decode → detect) → the host's callback.
  * No globals: every engine is independent.
  */
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scepsniff/scepsniff.h"
 #include "capture/capture.h"
+#include "capture/mem.h"
 #include "capture/packet.h"
+#include "decode/decoder.h"
+#include "detect/detector.h"
 
 struct scepsniff_engine {
     scepsniff_config cfg;
-    scepsniff_event_fn on_event;
-    void *user;
+    ss_mem mem; /* one budget for every layer's per-flow state */
+    ss_detector *detect;
+    ss_decoder *decode;
     ss_capture *cap;
+    time_t ticked; /* second of the last detector tick */
 };
 
 void scepsniff_config_init(scepsniff_config *cfg)
@@ -28,19 +34,8 @@ void scepsniff_config_init(scepsniff_config *cfg)
     cfg->idle_timeout = 300;
     cfg->closed_timeout = 10;
     cfg->classify = 1;
-}
-
-/* The capture layer's events, handed on. Stream events reach the host only in the
- * diagnostic view; FLOW_END always does. */
-static void from_capture(void *ctx, void **upper, const scepsniff_event *ev)
-{
-    scepsniff_engine *e = ctx;
-    (void)upper;
-    if (!e->on_event)
-        return;
-    if (ev->type == SCEPSNIFF_EVENT_STREAM && !e->cfg.stream_events)
-        return;
-    e->on_event(ev, e->user);
+    cfg->stall_timeout = 60;
+    cfg->cert_warn_days = 30;
 }
 
 scepsniff_engine *scepsniff_engine_new(const scepsniff_config *cfg, scepsniff_event_fn on_event,
@@ -55,14 +50,19 @@ scepsniff_engine *scepsniff_engine_new(const scepsniff_config *cfg, scepsniff_ev
         e->cfg = *cfg;
     else
         scepsniff_config_init(&e->cfg);
-    e->on_event = on_event;
-    e->user = user;
-    e->cap = ss_capture_new(&e->cfg, from_capture, e, errbuf);
-    if (!e->cap) {
-        free(e);
-        return NULL;
-    }
+    e->mem.cap = e->cfg.max_memory;
+    /* built top-down so that each layer's sink exists before the layer below feeds it */
+    if (!(e->detect = ss_detector_new(&e->cfg, on_event, user, errbuf)))
+        goto fail;
+    ss_decoder_sink sink = {ss_detector_on_tx, ss_detector_on_event, e->detect};
+    if (!(e->decode = ss_decoder_new(&e->mem, &sink, errbuf)))
+        goto fail;
+    if (!(e->cap = ss_capture_new(&e->cfg, &e->mem, ss_decoder_on_capture, e->decode, errbuf)))
+        goto fail;
     return e;
+fail:
+    scepsniff_engine_free(e);
+    return NULL;
 }
 
 int scepsniff_linktype_supported(int linktype)
@@ -70,20 +70,35 @@ int scepsniff_linktype_supported(int linktype)
     return ss_packet_linktype_supported(linktype);
 }
 
+/* Enrollment stall times are whole seconds: one detector tick per second of time is enough. */
+static void tick_detector(scepsniff_engine *e, const struct timeval *now)
+{
+    if (now->tv_sec > e->ticked) {
+        e->ticked = now->tv_sec;
+        ss_detector_tick(e->detect, now);
+    }
+}
+
 int scepsniff_engine_packet(scepsniff_engine *e, int linktype, const struct pcap_pkthdr *hdr,
                             const uint8_t *pkt)
 {
-    return ss_capture_packet(e->cap, linktype, hdr, pkt);
+    int rc = ss_capture_packet(e->cap, linktype, hdr, pkt);
+    tick_detector(e, &hdr->ts);
+    return rc;
 }
 
 void scepsniff_engine_tick(scepsniff_engine *e, struct timeval now)
 {
     ss_capture_tick(e->cap, now);
+    tick_detector(e, &now);
 }
 
 void scepsniff_engine_finish(scepsniff_engine *e)
 {
+    struct timeval now;
     ss_capture_finish(e->cap);
+    ss_capture_now(e->cap, &now);
+    ss_detector_finish(e->detect, &now);
 }
 
 void scepsniff_engine_stats(const scepsniff_engine *e, scepsniff_stats *out)
@@ -95,6 +110,8 @@ void scepsniff_engine_free(scepsniff_engine *e)
 {
     if (!e)
         return;
-    ss_capture_free(e->cap);
+    ss_capture_free(e->cap); /* reports what is still open through the layers above */
+    ss_decoder_free(e->decode);
+    ss_detector_free(e->detect);
     free(e);
 }

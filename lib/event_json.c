@@ -10,6 +10,8 @@
 #include <jansson.h>
 
 #include "scepsniff/scepsniff.h"
+#include "decode/decoder.h"
+#include "decode/scep_render.h"
 
 static json_t *timestamp(const struct timeval *tv)
 {
@@ -100,21 +102,196 @@ static json_t *stream_object(const scepsniff_event *ev)
     return o;
 }
 
+static const char *severity_name(scepsniff_severity s)
+{
+    return s == SCEPSNIFF_SEV_ERROR ? "error" : s == SCEPSNIFF_SEV_WARNING ? "warning" : "ok";
+}
+
+static void set_str(json_t *o, const char *key, const char *v)
+{
+    if (v && *v)
+        json_object_set_new(o, key, json_string(v));
+}
+
+/* jansson refuses invalid UTF-8: wire strings are sanitised by the decoder, but a last guard
+ * keeps a record from losing a field silently. */
+static void set_wire(json_t *o, const char *key, const char *v)
+{
+    if (!v || !*v)
+        return;
+    json_t *j = json_string(v);
+    if (!j) {
+        char buf[512];
+        size_t i = 0;
+        for (; v[i] && i < sizeof(buf) - 1; i++)
+            buf[i] = (v[i] & 0x80) ? '?' : v[i];
+        buf[i] = 0;
+        j = json_string(buf);
+    }
+    json_object_set_new(o, key, j);
+}
+
+static json_t *timing(const struct timeval *t0, const struct timeval *t)
+{
+    if (!t->tv_sec || !t0->tv_sec)
+        return json_null();
+    return json_real((double)(t->tv_sec - t0->tv_sec) + (double)(t->tv_usec - t0->tv_usec) / 1e6);
+}
+
+static json_t *http_object(const scepsniff_exchange *ex, const ss_http_tx *h)
+{
+    json_t *o = json_object();
+    set_wire(o, "hostname", ex->host);
+    set_wire(o, "url", ex->uri);
+    json_object_set_new(o, "url_length", json_integer((json_int_t)ex->uri_len));
+    set_str(o, "http_method", ex->method);
+    set_wire(o, "http_user_agent", ex->user_agent);
+    if (ex->status)
+        json_object_set_new(o, "status", json_integer(ex->status));
+    set_wire(o, "reason", ex->reason);
+    set_wire(o, "server", ex->server_header);
+    json_object_set_new(o, "request_body_bytes", json_integer((json_int_t)ex->request_bytes));
+    json_object_set_new(o, "response_body_bytes", json_integer((json_int_t)ex->response_bytes));
+    if (h) {
+        set_wire(o, "http_content_type", h->res_content_type);
+        set_wire(o, "request_content_type", h->req_content_type);
+        set_wire(o, "xff", h->xff);
+        json_t *flags = json_array();
+        for (unsigned b = 0; b < 32; b++) {
+            const char *n = (h->flags & (1u << b)) ? ss_http_flag_name(1u << b) : NULL;
+            if (n)
+                json_array_append_new(flags, json_string(n));
+        }
+        json_object_set_new(o, "flags", flags);
+    }
+    return o;
+}
+
+static json_t *scep_object(const scepsniff_exchange *ex, const ss_decoded_tx *tx)
+{
+    json_t *o = json_object();
+    set_wire(o, "operation", ex->operation);
+    set_str(o, "message_type", ex->message_type);
+    set_wire(o, "transaction_id", ex->transaction_id);
+    set_str(o, "pki_status", ex->pki_status);
+    set_str(o, "fail_info", ex->fail_info);
+    set_str(o, "ndes_error", ex->hresult);
+    if (tx) {
+        const ss_http_tx *h = tx->http;
+        if (h->scep.damage) {
+            json_t *d = json_array();
+            for (unsigned b = 0; b < SS_SCEP_MSG_NBITS; b++)
+                if (h->scep.damage & (1u << b))
+                    json_array_append_new(d, json_string(ss_scep_damage_name(1u << b)));
+            json_object_set_new(o, "message_damage", d);
+        }
+        if (tx->request)
+            json_object_set_new(o, "request", ss_scep_msg_json(tx->request));
+        if (tx->reply)
+            json_object_set_new(o, "reply", ss_scep_msg_json(tx->reply));
+        if (tx->caps)
+            json_object_set_new(o, "caps", ss_scep_caps_json(tx->caps));
+        if (tx->certs)
+            json_object_set_new(o, "certificates", ss_scep_certs_json(tx->certs));
+    }
+    return o;
+}
+
+static json_t *verdict_object(const scepsniff_exchange *ex)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "code", json_string(ex->verdict ? ex->verdict : "ok"));
+    json_object_set_new(o, "severity", json_string(severity_name(ex->severity)));
+    json_t *arr = json_array();
+    for (unsigned i = 0; i < ex->nfindings; i++) {
+        const scepsniff_finding *f = &ex->findings[i];
+        json_t *fo = json_object();
+        json_object_set_new(fo, "code", json_string(f->code));
+        json_object_set_new(fo, "severity", json_string(severity_name(f->severity)));
+        set_str(fo, "summary", f->summary);
+        set_wire(fo, "detail", f->detail);
+        set_str(fo, "causes", f->causes);
+        set_str(fo, "check", f->check);
+        set_str(fo, "doc", f->doc);
+        json_array_append_new(arr, fo);
+    }
+    json_object_set_new(o, "findings", arr);
+    return o;
+}
+
+static json_t *exchange_record(const scepsniff_event *ev)
+{
+    const scepsniff_exchange *ex = ev->exchange;
+    const ss_decoded_tx *tx = ex->detail;
+    json_t *o = eve_header(ev, "scep");
+    json_object_set_new(o, "exchange_id", json_integer((json_int_t)ex->id));
+    set_wire(o, "device", ex->device);
+    set_str(o, "platform", ex->platform);
+    if (strcmp(ex->operation, "connect"))
+        json_object_set_new(o, "http", http_object(ex, tx ? tx->http : NULL));
+    json_object_set_new(o, "scep", scep_object(ex, tx));
+    json_object_set_new(o, "verdict", verdict_object(ex));
+    json_t *t = json_object();
+    const struct timeval *t0 = &ex->t_syn;
+    json_object_set_new(t, "established", timing(t0, &ex->t_established));
+    json_object_set_new(t, "request_start", timing(t0, &ex->t_request));
+    json_object_set_new(t, "request_end", timing(t0, &ex->t_request_end));
+    json_object_set_new(t, "response_start", timing(t0, &ex->t_response));
+    json_object_set_new(t, "response_end", timing(t0, &ex->t_response_end));
+    json_object_set_new(o, "timings", t);
+    return o;
+}
+
+static json_t *enrollment_record(const scepsniff_event *ev)
+{
+    const scepsniff_enrollment *en = ev->enrollment;
+    json_t *o = eve_header(ev, "enrollment");
+    json_t *e = json_object();
+    json_object_set_new(e, "id", json_integer((json_int_t)en->id));
+    set_wire(e, "device", en->device);
+    set_str(e, "platform", en->platform);
+    set_wire(e, "user_agent", en->user_agent);
+    set_str(e, "server", en->server);
+    set_wire(e, "transaction_id", en->transaction_id);
+    json_object_set_new(e, "outcome", json_string(en->outcome));
+    set_wire(e, "reason", en->reason);
+    json_object_set_new(e, "exchanges", json_integer(en->exchanges));
+    json_object_set_new(e, "problems", json_integer(en->problems));
+    json_object_set_new(e, "start", timestamp(&en->start));
+    json_object_set_new(e, "end", timestamp(&en->end));
+    json_object_set_new(o, "enrollment", e);
+    return o;
+}
+
 int scepsniff_event_to_json(const scepsniff_event *ev, char *buf, size_t len)
 {
     if (!ev || !ev->flow)
         return -1;
     json_t *o;
-    if (ev->type == SCEPSNIFF_EVENT_STREAM) {
+    switch (ev->type) {
+    case SCEPSNIFF_EVENT_STREAM:
         o = eve_header(ev, "stream");
         json_object_set_new(o, "stream", stream_object(ev));
-    } else if (ev->type == SCEPSNIFF_EVENT_FLOW_END) {
+        break;
+    case SCEPSNIFF_EVENT_FLOW_END: {
         o = eve_header(ev, "flow");
         json_t *fo = flow_object(ev->flow);
         json_object_set_new(
             fo, "reason", json_string(ev->kind ? scepsniff_stream_kind_name(ev->kind) : "closed"));
         json_object_set_new(o, "flow", fo);
-    } else {
+        break;
+    }
+    case SCEPSNIFF_EVENT_EXCHANGE:
+        if (!ev->exchange)
+            return -1;
+        o = exchange_record(ev);
+        break;
+    case SCEPSNIFF_EVENT_ENROLLMENT:
+        if (!ev->enrollment)
+            return -1;
+        o = enrollment_record(ev);
+        break;
+    default:
         return -1;
     }
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -44,12 +44,22 @@ typedef struct scepsniff_config {
     uint64_t hash_seed;       /* flow-table hash seed; 0 picks a random one */
     int stream_events;        /* 1: report every stream event (the --flows diagnostic view) */
     int classify;             /* 1: classify HTTP/TLS flows with nDPI (SNI, app proxy) */
+    unsigned stall_timeout;   /* seconds after GetCACert without a PKIOperation: "stalled" */
+    unsigned cert_warn_days;  /* CA/RA certificates expiring within this many days: warning */
 } scepsniff_config;
 
 typedef enum scepsniff_event_type {
-    SCEPSNIFF_EVENT_STREAM = 1,  /* a TCP stream event of one flow (kind, dir, count) */
-    SCEPSNIFF_EVENT_FLOW_END = 2 /* a flow ended: its final summary in ->flow */
+    SCEPSNIFF_EVENT_STREAM = 1,    /* a TCP stream event of one flow (kind, dir, count) */
+    SCEPSNIFF_EVENT_FLOW_END = 2,  /* a flow ended: its final summary in ->flow */
+    SCEPSNIFF_EVENT_EXCHANGE = 3,  /* one request (or connection attempt) and its fate */
+    SCEPSNIFF_EVENT_ENROLLMENT = 4 /* one device's enrollment, when it ended */
 } scepsniff_event_type;
+
+typedef enum scepsniff_severity {
+    SCEPSNIFF_SEV_OK = 0,  /* healthy, or worth knowing but not a problem */
+    SCEPSNIFF_SEV_WARNING, /* works now, likely to fail, or cannot be judged */
+    SCEPSNIFF_SEV_ERROR    /* enrollment fails here */
+} scepsniff_severity;
 
 /* What happened on a TCP stream. */
 typedef enum scepsniff_stream_kind {
@@ -92,6 +102,66 @@ typedef struct scepsniff_flow {
     uint32_t overlap_conflicts; /* overlaps whose bytes differed from the first copy */
 } scepsniff_flow;
 
+#define SCEPSNIFF_MAX_FINDINGS 8
+
+/* One finding: a stable code from the catalogue (docs/findings.md) and what this occurrence
+ * adds. The catalogue strings are static; detail is this occurrence's own. */
+typedef struct scepsniff_finding {
+    const char *code; /* "transport.blocked", "http.503", "scep.failure", ... */
+    scepsniff_severity severity;
+    const char *summary; /* one line */
+    const char *causes;  /* likely causes, "; "-separated */
+    const char *check;   /* what to check, "; "-separated */
+    char doc[96];        /* "docs/findings.md#..." */
+    char detail[256];    /* specifics: status, failInfo, HRESULT, sizes, names */
+} scepsniff_finding;
+
+/* One request and its fate, or one connection attempt that never carried a request. Times are
+ * zero where not seen. */
+typedef struct scepsniff_exchange {
+    uint64_t id;           /* per engine, from 1 */
+    char operation[32];    /* "GetCACaps", "GetCACert", "GetNextCACert", "PKIOperation",
+                              "bare URL", an unknown operation as sent, or "connect" */
+    char message_type[16]; /* PKIOperation: "PKCSReq", "RenewalReq", "CertPoll", ... */
+    char method[16];
+    char uri[256];  /* as sent, cut to fit (a GET PKIOperation is cut) */
+    size_t uri_len; /* its real length */
+    char host[128];
+    char user_agent[256];
+    char platform[24]; /* "Windows", "Android", "iOS/macOS", "other", "" */
+    char device[64];   /* the client: X-Forwarded-For's first address, else the IP */
+    int status;        /* HTTP status, 0 when none */
+    char reason[64];
+    char server_header[64];
+    uint64_t request_bytes; /* body bytes */
+    uint64_t response_bytes;
+    char transaction_id[72]; /* SCEP transactionID, "" when none */
+    char pki_status[12];     /* CertRep: "SUCCESS", "FAILURE", "PENDING" */
+    char fail_info[24];      /* CertRep FAILURE: "badRequest", ... or the number */
+    char hresult[48];        /* NDES SCEP error attribute: "0x80070057 E_INVALIDARG" */
+    const char *verdict;     /* the worst finding's code, or "ok" */
+    scepsniff_severity severity;
+    unsigned nfindings;
+    scepsniff_finding findings[SCEPSNIFF_MAX_FINDINGS];
+    struct timeval t_syn, t_established, t_request, t_request_end, t_response, t_response_end;
+    const void *detail; /* internal decoded transaction for the JSON and -v renderers */
+} scepsniff_exchange;
+
+/* One device's enrollment: GetCACaps/GetCACert → PKIOperation(s) → CertRep. */
+typedef struct scepsniff_enrollment {
+    uint64_t id;
+    char device[64];
+    char platform[24];
+    char user_agent[256];
+    char server[64]; /* "ip:port" of the SCEP server it talked to */
+    char transaction_id[72];
+    const char *outcome; /* "issued", "refused", "pending", "stalled", "failed", "open" */
+    char reason[256];    /* why, in words (the deciding finding's summary and detail) */
+    unsigned exchanges;
+    unsigned problems; /* exchanges with a warning or error */
+    struct timeval start, end;
+} scepsniff_enrollment;
+
 typedef struct scepsniff_event {
     scepsniff_event_type type;
     struct timeval ts;
@@ -102,6 +172,8 @@ typedef struct scepsniff_event {
     double duration;            /* UNANSWERED: seconds from first to last SYN */
     const uint8_t *data;        /* DATA: the bytes */
     size_t len;
+    const scepsniff_exchange *exchange;     /* SCEPSNIFF_EVENT_EXCHANGE */
+    const scepsniff_enrollment *enrollment; /* SCEPSNIFF_EVENT_ENROLLMENT */
 } scepsniff_event;
 
 typedef void (*scepsniff_event_fn)(const scepsniff_event *ev, void *user);
@@ -157,6 +229,13 @@ SCEPSNIFF_API const char *scepsniff_stream_kind_name(scepsniff_stream_kind k);
 /* One JSON object (no newline) for the event into buf. Returns the length it needs (excluding
  * the NUL), like snprintf, or -1 on error. */
 SCEPSNIFF_API int scepsniff_event_to_json(const scepsniff_event *ev, char *buf, size_t len);
+
+/* The decoded fields of an exchange (HTTP and SCEP: signer, attributes, envelope, CertRep,
+ * capabilities, certificates) as readable multi-line text, each line starting with indent.
+ * Like snprintf: returns the length needed (excluding the NUL) and cuts at len. Valid only
+ * inside the event callback that carries the exchange. */
+SCEPSNIFF_API size_t scepsniff_exchange_describe(const scepsniff_exchange *ex, const char *indent,
+                                                 char *buf, size_t len);
 
 #ifdef __cplusplus
 }

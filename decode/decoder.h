@@ -1,0 +1,49 @@
+/* decoder.h — the decode layer: the capture layer's stream events in, HTTP transactions with
+ * their SCEP bodies decoded out.
+ *
+ * Per flow that carries HTTP, one libhtp connection (http.c) is fed the reassembled bytes, gaps
+ * and closes. Each finished transaction that is SCEP (by path or operation=) has its bodies
+ * decoded with OpenSSL: the GetCACaps list, the GetCACert/GetNextCACert certificates, the
+ * PKIOperation request (POST body or GET message=) and the CertRep. The result goes to the
+ * layer above through ss_decoder_sink, together with every stream event, in order.
+ * The decoder keeps its per-flow state in the capture layer's per-flow slot and gives the
+ * layer above a slot of its own (*above), which that layer frees at FLOW_END.
+ */
+#ifndef SS_DECODER_H
+#define SS_DECODER_H
+
+#include "capture/mem.h"
+#include "decode/http.h"
+#include "decode/scep_caps.h"
+#include "decode/scep_certs.h"
+#include "decode/scep_msg.h"
+#include "scepsniff/scepsniff.h"
+
+/* One HTTP transaction and whatever SCEP it carried; the pointers are valid during the call. */
+typedef struct ss_decoded_tx {
+    const ss_http_tx *http;
+    const ss_scep_msg *request; /* PKIOperation request, NULL when none or not readable */
+    const ss_scep_msg *reply;   /* CertRep */
+    const ss_scep_caps *caps;   /* GetCACaps reply */
+    const ss_scep_certs *certs; /* GetCACert / GetNextCACert reply */
+} ss_decoded_tx;
+
+typedef struct ss_decoder_sink {
+    /* a transaction of flow; above is the layer above's per-flow slot */
+    void (*tx)(void *ctx, void **above, const scepsniff_flow *flow, const ss_decoded_tx *tx);
+    /* every stream event, then FLOW_END (the last call for the flow) */
+    void (*event)(void *ctx, void **above, const scepsniff_event *ev);
+    void *ctx;
+} ss_decoder_sink;
+
+typedef struct ss_decoder ss_decoder;
+
+/* NULL with a message in errbuf (SCEPSNIFF_ERRBUF_SIZE) on failure. */
+ss_decoder *ss_decoder_new(ss_mem *mem, const ss_decoder_sink *sink, char *errbuf);
+/* The capture layer's emit callback (ctx = the decoder). */
+void ss_decoder_on_capture(void *ctx, void **upper, const scepsniff_event *ev);
+/* The OpenSSL library context the decoder uses (legacy provider loaded when available). */
+OSSL_LIB_CTX *ss_decoder_libctx(const ss_decoder *d);
+void ss_decoder_free(ss_decoder *d);
+
+#endif

@@ -1,0 +1,241 @@
+/* detector.c — exchanges and enrollments from the decode layer's output (see detector.h). */
+#include "detect/detector.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/enrollments.h"
+#include "detect/exchange.h"
+#include "detect/judge.h"
+#include "detect/servers.h"
+
+#define SS_MAX_SERVERS 256
+#define SS_MAX_DEVICES 65536
+
+struct ss_detector {
+    scepsniff_config cfg;
+    scepsniff_event_fn out;
+    void *user;
+    ss_servers *servers;
+    ss_enrollments *enrollments;
+    uint64_t next_exchange;
+};
+
+/* What the detector remembers of a flow. */
+typedef struct dflow {
+    scepsniff_stream_kind end; /* IDLE_TIMEOUT, END_OF_CAPTURE, EVICTED, or 0 */
+    struct timeval established;
+    int rst_dir; /* -1 none */
+    struct timeval rst_ts;
+    unsigned txs; /* SCEP transactions reported */
+    int connect_reported;
+} dflow;
+
+static void on_enrollment(void *ctx, const scepsniff_enrollment *en, const scepsniff_flow *flow,
+                          const struct timeval *ts)
+{
+    ss_detector *d = ctx;
+    if (!d->out)
+        return;
+    scepsniff_event ev = {0};
+    ev.type = SCEPSNIFF_EVENT_ENROLLMENT;
+    ev.ts = *ts;
+    ev.flow = flow;
+    ev.enrollment = en;
+    d->out(&ev, d->user);
+}
+
+ss_detector *ss_detector_new(const scepsniff_config *cfg, scepsniff_event_fn out, void *user,
+                             char *errbuf)
+{
+    ss_detector *d = calloc(1, sizeof(*d));
+    if (!d)
+        goto nomem;
+    d->cfg = *cfg;
+    d->out = out;
+    d->user = user;
+    d->servers = ss_servers_new(SS_MAX_SERVERS);
+    d->enrollments = ss_enrollments_new(SS_MAX_DEVICES, cfg->stall_timeout, on_enrollment, d);
+    if (!d->servers || !d->enrollments)
+        goto nomem;
+    return d;
+nomem:
+    snprintf(errbuf, SCEPSNIFF_ERRBUF_SIZE, "out of memory");
+    ss_detector_free(d);
+    return NULL;
+}
+
+void ss_detector_free(ss_detector *d)
+{
+    if (!d)
+        return;
+    ss_servers_free(d->servers);
+    ss_enrollments_free(d->enrollments);
+    free(d);
+}
+
+static dflow *dflow_of(void **above)
+{
+    dflow *f = *above;
+    if (!f && (f = calloc(1, sizeof(*f)))) {
+        f->rst_dir = -1;
+        *above = f;
+    }
+    return f;
+}
+
+static void server_key(const scepsniff_flow *flow, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s:%u", flow->server_ip, flow->server_port);
+}
+
+static void emit_exchange(ss_detector *d, const scepsniff_flow *flow, scepsniff_exchange *ex,
+                          const struct timeval *ts)
+{
+    ex->id = ++d->next_exchange;
+    if (!ex->device[0])
+        snprintf(ex->device, sizeof(ex->device), "%s", flow->client_ip);
+    ss_exchange_settle(ex);
+    if (d->out) {
+        scepsniff_event ev = {0};
+        ev.type = SCEPSNIFF_EVENT_EXCHANGE;
+        ev.ts = *ts;
+        ev.flow = flow;
+        ev.exchange = ex;
+        d->out(&ev, d->user);
+    }
+    ss_enrollments_add(d->enrollments, ex, flow, ts);
+}
+
+/* A connection-level failure matters when it was aimed where SCEP goes. */
+static int scep_target(ss_detector *d, const scepsniff_flow *flow)
+{
+    switch (flow->server_port) {
+    case 80:
+    case 443:
+    case 8080:
+    case 8443:
+        return 1;
+    default:
+        break;
+    }
+    if (flow->app_proxy)
+        return 1;
+    char key[64];
+    server_key(flow, key, sizeof(key));
+    ss_server *sv = ss_servers_get(d->servers, key, 0);
+    return sv && sv->scep;
+}
+
+static void connect_exchange(ss_detector *d, dflow *df, const scepsniff_event *ev, ss_finding_id id,
+                             const char *detail)
+{
+    if (df && df->connect_reported)
+        return;
+    if (df)
+        df->connect_reported = 1;
+    scepsniff_exchange ex;
+    memset(&ex, 0, sizeof(ex));
+    snprintf(ex.operation, sizeof(ex.operation), "connect");
+    ex.t_syn = ev->flow->first_seen;
+    ss_exchange_add(&ex, id, "%s", detail);
+    emit_exchange(d, ev->flow, &ex, &ev->ts);
+}
+
+void ss_detector_on_event(void *ctx, void **above, const scepsniff_event *ev)
+{
+    ss_detector *d = ctx;
+    dflow *df = dflow_of(above);
+    if (ev->type == SCEPSNIFF_EVENT_STREAM) {
+        if (d->cfg.stream_events && d->out)
+            d->out(ev, d->user);
+        if (!df)
+            return;
+        switch (ev->kind) {
+        case SCEPSNIFF_STREAM_ESTABLISHED:
+            df->established = ev->ts;
+            break;
+        case SCEPSNIFF_STREAM_UNANSWERED:
+            if (scep_target(d, ev->flow)) {
+                char why[96];
+                snprintf(why, sizeof(why), "%llu SYN%s over %.1f s, no answer",
+                         (unsigned long long)ev->count, ev->count == 1 ? "" : "s", ev->duration);
+                connect_exchange(d, df, ev, SS_F_BLOCKED, why);
+            }
+            break;
+        case SCEPSNIFF_STREAM_REFUSED:
+            if (scep_target(d, ev->flow))
+                connect_exchange(d, df, ev, SS_F_REFUSED, "a RST answered the SYN");
+            break;
+        case SCEPSNIFF_STREAM_RST:
+            df->rst_dir = ev->dir;
+            df->rst_ts = ev->ts;
+            break;
+        case SCEPSNIFF_STREAM_IDLE_TIMEOUT:
+        case SCEPSNIFF_STREAM_END_OF_CAPTURE:
+        case SCEPSNIFF_STREAM_EVICTED:
+            df->end = ev->kind;
+            break;
+        default:
+            break;
+        }
+        return;
+    }
+    /* FLOW_END: a connection reset before any request is an exchange of its own */
+    if (df && !df->txs && df->rst_dir >= 0 && df->established.tv_sec && scep_target(d, ev->flow)) {
+        scepsniff_event rst = *ev;
+        char why[96];
+        rst.ts = df->rst_ts;
+        snprintf(why, sizeof(why), "reset %.3f s after the connection opened, before any request",
+                 (double)(df->rst_ts.tv_sec - df->established.tv_sec) +
+                     (double)(df->rst_ts.tv_usec - df->established.tv_usec) / 1e6);
+        connect_exchange(d, df, &rst,
+                         df->rst_dir == SCEPSNIFF_DIR_TO_CLIENT ? SS_F_RESET_BY_SERVER
+                                                                : SS_F_RESET_BY_CLIENT,
+                         why);
+    }
+    if (d->cfg.stream_events && d->out)
+        d->out(ev, d->user);
+    free(df);
+    *above = NULL;
+}
+
+void ss_detector_on_tx(void *ctx, void **above, const scepsniff_flow *flow, const ss_decoded_tx *tx)
+{
+    ss_detector *d = ctx;
+    if (!tx->http->scep.is_scep)
+        return; /* plain web traffic on the same segment */
+    dflow *df = dflow_of(above);
+    char key[64];
+    server_key(flow, key, sizeof(key));
+    ss_server *sv = ss_servers_get(d->servers, key, 1);
+    if (sv)
+        sv->scep = 1;
+    ss_judge_ctx jc = {d->cfg.cert_warn_days, df ? df->end : 0, sv};
+    scepsniff_exchange ex;
+    memset(&ex, 0, sizeof(ex));
+    ss_judge_tx(&jc, tx, &ex);
+    if (sv && tx->certs && tx->certs->verdict.status == SS_SCEP_OK)
+        ss_server_learn_certs(sv, tx->certs);
+    if (df) {
+        df->txs++;
+        ex.t_established = df->established;
+    }
+    ex.t_syn = flow->first_seen;
+    ex.detail = tx;
+    const struct timeval *ts = tx->http->res_end.tv_sec     ? &tx->http->res_end
+                               : tx->http->res_start.tv_sec ? &tx->http->res_start
+                                                            : &tx->http->req_start;
+    emit_exchange(d, flow, &ex, ts);
+}
+
+void ss_detector_tick(ss_detector *d, const struct timeval *now)
+{
+    ss_enrollments_tick(d->enrollments, now);
+}
+
+void ss_detector_finish(ss_detector *d, const struct timeval *now)
+{
+    ss_enrollments_finish(d->enrollments, now);
+}

@@ -1,0 +1,79 @@
+/* findings.h — the catalogue of findings: every problem (or notable healthy sign) scepsniff can
+ * report, each with a stable code, a severity, a one-line summary, the likely causes, what to
+ * check, and its anchor in docs/findings.md. One table (findings.c), documented one section per
+ * code; codes are never renamed or reused once released.
+ */
+#ifndef SS_FINDINGS_H
+#define SS_FINDINGS_H
+
+#include "scepsniff/scepsniff.h"
+
+typedef enum ss_finding_id {
+    /* transport */
+    SS_F_BLOCKED = 0,        /* SYNs unanswered */
+    SS_F_REFUSED,            /* RST answered the SYN */
+    SS_F_RESET_BY_SERVER,    /* RST from the server side mid-exchange */
+    SS_F_RESET_BY_CLIENT,    /* RST from the client side mid-exchange */
+    SS_F_NO_RESPONSE,        /* request complete, no response before close */
+    SS_F_TIMED_OUT,          /* request complete, no response before the idle timeout */
+    SS_F_REQUEST_TRUNCATED,  /* client closed before sending the declared request length */
+    SS_F_RESPONSE_TRUNCATED, /* server closed before sending the declared response length */
+    SS_F_CAPTURE_GAP,        /* bytes missing from OUR capture: not a network fault */
+    SS_F_OPEN_AT_END,        /* still in flight when the capture ended: not a problem */
+    /* HTTP / IIS / NDES / application proxy */
+    SS_F_HTTP_403_BARE_URL,  /* healthy: mscep.dll intercepts */
+    SS_F_HTTP_403_OPERATION, /* policy module refused */
+    SS_F_HTTP_401,           /* Windows authentication on */
+    SS_F_HTTP_404,
+    SS_F_HTTP_URL_TOO_LONG, /* 414, IIS 404.14 / 404.15 */
+    SS_F_HTTP_500,
+    SS_F_HTTP_502,
+    SS_F_HTTP_503,
+    SS_F_HTTP_504,             /* app proxy GatewayTimeout: connector not running */
+    SS_F_HTTP_OTHER_ERROR,     /* any other 4xx/5xx */
+    SS_F_NDES_DEFAULT_PAGE,    /* 200 + "Network Device Enrollment Service" HTML */
+    SS_F_APP_PROXY_ERROR_PAGE, /* "This page can't be displayed" */
+    SS_F_HTML_NOT_SCEP,        /* HTML where a certificate or pkiMessage was expected */
+    SS_F_WRONG_CONTENT_TYPE,   /* SCEP reply with an unexpected content type (not HTML) */
+    /* SCEP */
+    SS_F_SCEP_FAILURE, /* CertRep pkiStatus FAILURE (failInfo, NDES HRESULT in detail) */
+    SS_F_SCEP_PENDING, /* CertRep PENDING */
+    SS_F_SCEP_ISSUED,  /* CertRep SUCCESS: healthy */
+    SS_F_SCEP_MALFORMED_REQUEST,
+    SS_F_SCEP_MALFORMED_REPLY,
+    SS_F_SCEP_TXID_MISMATCH,   /* reply transactionID differs from the request's */
+    SS_F_SCEP_NONCE_MISMATCH,  /* reply recipientNonce is not the request's senderNonce */
+    SS_F_SCEP_NO_CONTENT_TYPE, /* CertRep signed attributes lack the CMS contentType */
+    /* warnings before failure */
+    SS_F_URL_OVER_IIS_LIMIT, /* GET PKIOperation query > 2048 or URL > 4096 (IIS defaults) */
+    SS_F_URL_NEAR_HTTPSYS_LIMIT,
+    SS_F_MESSAGE_PLUS_UNESCAPED,
+    SS_F_MESSAGE_BASE64URL,
+    SS_F_MESSAGE_BAD_BASE64, /* bad padding or characters */
+    SS_F_SINGLE_DES,
+    SS_F_RSA_OAEP,
+    SS_F_UNKNOWN_RECIPIENT, /* encrypted to a cert the server did not hand out in this capture */
+    SS_F_CERT_EXPIRED,      /* CA/RA certificate expired at capture time */
+    SS_F_CERT_NOT_YET_VALID,
+    SS_F_CERT_EXPIRING, /* within the warning horizon */
+    SS_F_CAPS_NO_SHA2,
+    SS_F_CAPS_NO_AES,
+    /* enrollments */
+    SS_F_ENROLL_STALLED, /* CA certificate fetched, no PKIOperation followed */
+    SS_F_COUNT
+} ss_finding_id;
+
+typedef struct ss_finding_def {
+    const char *code; /* stable, e.g. "transport.blocked", "http.503", "scep.failure" */
+    scepsniff_severity severity;
+    const char *summary; /* one line, in words an administrator acts on */
+    const char *causes;  /* likely causes, most likely first, "; "-separated */
+    const char *check;   /* what to check, "; "-separated */
+} ss_finding_def;
+
+/* The definition of id (never NULL for id < SS_F_COUNT). */
+const ss_finding_def *ss_finding_get(ss_finding_id id);
+/* The docs/findings.md anchor for a code: "docs/findings.md#<code with dots as dashes>". */
+void ss_finding_doc(const char *code, char *buf, size_t len);
+
+#endif
