@@ -192,7 +192,8 @@ static void decode_base64(ss_scep_url *u, char *meant, size_t n)
 
     while (data > 0 && meant[data - 1] == '=')
         data--;
-    if (data % 4 == 1 || data == 0) {
+    /* an '=' before the end cannot be undone: the sender's intent is unknown */
+    if (data % 4 == 1 || data == 0 || memchr(meant, '=', data)) {
         u->der_status = SS_SCEP_DER_FAILED;
         return;
     }
@@ -288,17 +289,17 @@ static void analyse_message(ss_scep_url *u, const uint8_t *v, size_t n)
         }
         take_byte(u, b, meant, &m, &seen_pad);
     }
-    while (pads < m && meant[m - 1 - pads] == '=')
-        pads++;
-    data = m - pads;
-    if (pads > 2 || (pads > 0 && (data + pads) % 4 != 0) || data % 4 == 1)
-        u->damage |= SS_SCEP_MSG_PAD_BAD;
-    else if (pads == 0 && data % 4 != 0)
-        u->damage |= SS_SCEP_MSG_PAD_MISSING;
-
     if (u->damage & (SS_SCEP_MSG_INVALID_CHAR | SS_SCEP_MSG_BAD_PERCENT)) {
+        /* with characters dropped, the length says nothing about padding */
         u->der_status = SS_SCEP_DER_FAILED;
     } else {
+        while (pads < m && meant[m - 1 - pads] == '=')
+            pads++;
+        data = m - pads;
+        if (pads > 2 || (pads > 0 && (data + pads) % 4 != 0) || data % 4 == 1)
+            u->damage |= SS_SCEP_MSG_PAD_BAD;
+        else if (pads == 0 && data % 4 != 0)
+            u->damage |= SS_SCEP_MSG_PAD_MISSING;
         decode_base64(u, meant, m);
         if (u->der_status == SS_SCEP_DER_NONE)
             u->der_status = u->damage ? SS_SCEP_DER_REPAIRED : SS_SCEP_DER_OK;

@@ -71,9 +71,14 @@ typedef struct ss_finding_def {
     const char *check;   /* what to check, "; "-separated */
 } ss_finding_def;
 
-/* The definition of id (never NULL for id < SS_F_COUNT). */
+/* The definition of id. Never NULL: an id outside the catalogue gets a static entry whose code
+ * is "" (and whose strings are all non-NULL). The strings are static; they contain '%'
+ * (Windows paths), so never use them as a printf format. */
 const ss_finding_def *ss_finding_get(ss_finding_id id);
-/* The docs/findings.md anchor for a code: "docs/findings.md#<code with dots as dashes>". */
+/* The docs/findings.md link for a code: "docs/findings.md#" + the code with '.' and '_' turned
+ * into '-', i.e. the GitHub anchor of the section heading "### transport-blocked" (GitHub would
+ * drop the dots of a "transport.blocked" heading). Always NUL-terminated, cut to fit len; does
+ * nothing when buf is NULL or len is 0. 96 bytes (scepsniff_finding.doc) fit every code. */
 void ss_finding_doc(const char *code, char *buf, size_t len);
 
 #endif

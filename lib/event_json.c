@@ -12,6 +12,7 @@
 #include "scepsniff/scepsniff.h"
 #include "decode/decoder.h"
 #include "decode/scep_render.h"
+#include "lib/community_id.h"
 
 static json_t *timestamp(const struct timeval *tv)
 {
@@ -43,6 +44,10 @@ static json_t *eve_header(const scepsniff_event *ev, const char *event_type)
     json_object_set_new(o, "dest_ip", json_string(f->server_ip));
     json_object_set_new(o, "dest_port", json_integer(f->server_port));
     json_object_set_new(o, "proto", json_string("TCP"));
+    char cid[64];
+    if (!ss_community_id(f->client_ip, f->client_port, f->server_ip, f->server_port, 0, cid,
+                         sizeof(cid)))
+        json_object_set_new(o, "community_id", json_string(cid));
     if (f->app[0])
         json_object_set_new(o, "app_proto", json_string(f->app));
     return o;
@@ -294,7 +299,7 @@ int scepsniff_event_to_json(const scepsniff_event *ev, char *buf, size_t len)
     default:
         return -1;
     }
-    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
     json_decref(o);
     if (!s)
         return -1;

@@ -258,6 +258,7 @@ static void test_message_damage(void **state)
         {"MI%3DIBAAAA", SS_SCEP_MSG_PAD_BAD, SS_SCEP_DER_FAILED},
         {"MIIBA%3D%3D%3D", SS_SCEP_MSG_PAD_BAD, SS_SCEP_DER_FAILED},
         {"MIIBA", SS_SCEP_MSG_PAD_BAD, SS_SCEP_DER_FAILED}, /* 5 chars: no byte count fits */
+        {"MI%3D%3DAAAA", SS_SCEP_MSG_PAD_BAD, SS_SCEP_DER_FAILED},
         {"MIIBAA", SS_SCEP_MSG_PAD_MISSING, SS_SCEP_DER_REPAIRED},
         {"MIIBAA%3D", SS_SCEP_MSG_PAD_BAD, SS_SCEP_DER_REPAIRED},
         {"", SS_SCEP_MSG_EMPTY, SS_SCEP_DER_NONE},
