@@ -407,6 +407,41 @@ static void test_certrep_envelope_holds_issued_cert(void **state)
     free(r);
 }
 
+/* The legacy provider lives in our context only: the default context is unchanged, and a
+ * decode in it says whether it could run single DES. */
+static int default_has_des(void)
+{
+    EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, "DES-CBC", NULL);
+
+    EVP_CIPHER_free(c);
+    ERR_clear_error();
+    return c != NULL;
+}
+
+static void test_legacy_is_ours(void **state)
+{
+    char err[128];
+    int before = default_has_des();
+    ss_ossl *o2 = ss_ossl_new(err, sizeof(err));
+    size_t n;
+    uint8_t *b = load("pkcsreq_scepclient.der", &n);
+    ss_scep_msg *m = calloc(1, sizeof(*m));
+
+    (void)state;
+    assert_non_null(o2);
+    assert_true(ss_ossl_has_legacy(o2));
+    assert_int_equal(default_has_des(), before);
+    assert_int_equal(decode(ss_ossl_libctx(o2), b, n, m), 0);
+    assert_true(m->envelope.cipher_available);
+    assert_int_equal(decode(NULL, b, n, m), 0);
+    assert_int_equal(m->envelope.cipher_available, before);
+    assert_string_equal(m->envelope.cipher, "des-cbc");
+    ss_ossl_free(o2);
+    assert_int_equal(default_has_des(), before);
+    free(m);
+    free(b);
+}
+
 /* ---- built with OpenSSL: what the captured tools never send ------------------------------ */
 
 static void test_ndes_style_failure(void **state)
@@ -908,6 +943,7 @@ int main(void)
         cmocka_unit_test(test_certrep_failure_real),
         cmocka_unit_test(test_envelope_decrypts_to_csr),
         cmocka_unit_test(test_certrep_envelope_holds_issued_cert),
+        cmocka_unit_test(test_legacy_is_ours),
         cmocka_unit_test(test_ndes_style_failure),
         cmocka_unit_test(test_oaep_aes_request),
         cmocka_unit_test(test_attribute_shapes),
