@@ -229,7 +229,9 @@ static void on_payload(ss_capture *c, ss_flow *f, int dir, const ss_packet *p)
     uint32_t seq = p->seq + ((p->flags & SS_TH_SYN) ? 1 : 0);
     ss_reasm *r = &f->rs[dir];
     int at_start = r->started && r->offset == 0 && r->next_seq == seq;
-    judge_first_bytes(c, f, dir, p, at_start);
+    /* a segment ahead of a hole is not the start of anything: judge the bytes in order */
+    if (!r->started || r->next_seq == seq)
+        judge_first_bytes(c, f, dir, p, at_start);
     if (!f->reassemble)
         return;
     sink_ctx sc = {c, f, dir};

@@ -354,6 +354,20 @@ static void test_not_http_not_reassembled(void **state)
     assert_int_equal(f->rec.last_flow.delivered[1], 0);
 }
 
+/* The request's second segment overtakes the first: the flow is still judged by its start. */
+static void test_out_of_order_start(void **state)
+{
+    (void)state;
+    fixture *f = fx_new(NULL);
+    handshake(f);
+    seg(f, 1, 109, 501, SS_TH_ACK | SS_TH_PUSH, "TP/1.1\r\n\r\n"); /* bytes 8.. */
+    seg(f, 1, 101, 501, SS_TH_ACK, "GET / HT");                    /* bytes 0..7 */
+    fx_done(f);
+    assert_int_equal(f->rec.dlen[0], 18);
+    assert_memory_equal(f->rec.data[0], "GET / HTTP/1.1\r\n\r\n", 18);
+    assert_string_equal(f->rec.last_flow.app, "HTTP");
+}
+
 static void test_two_engines_independent(void **state)
 {
     (void)state;
@@ -409,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_flow_cap_evicts),
         cmocka_unit_test(test_port_reuse_new_flow),
         cmocka_unit_test(test_not_http_not_reassembled),
+        cmocka_unit_test(test_out_of_order_start),
         cmocka_unit_test(test_two_engines_independent),
         cmocka_unit_test(test_unsupported_linktype),
     };
