@@ -198,6 +198,7 @@ int ss_capture_packet(ss_capture *c, int linktype, const struct pcap_pkthdr *h, 
 {
     c->st.packets++;
     c->st.bytes += h->len;
+    c->last_flow = 0;
     if (!ss_packet_linktype_supported(linktype))
         return -1;
     advance(c, &h->ts);
@@ -239,6 +240,7 @@ int ss_capture_packet(ss_capture *c, int linktype, const struct pcap_pkthdr *h, 
         if (!f)
             return 0;
     }
+    c->last_flow = f->pub.id;
     ss_track_packet(c, f, dir, &p);
     ss_flow_table_touch(c->flows, f, class_of(f));
     return 0;
@@ -256,6 +258,11 @@ void ss_capture_finish(ss_capture *c)
         while ((f = ss_flow_table_oldest(c->flows, (ss_tclass)k)))
             ss_track_end(c, f, k == SS_TCLASS_CLOSED ? 0 : SCEPSNIFF_STREAM_END_OF_CAPTURE,
                          k == SS_TCLASS_CLOSED ? &f->end_ts : &c->now);
+}
+
+uint64_t ss_capture_last_flow(const ss_capture *c)
+{
+    return c->last_flow;
 }
 
 void ss_capture_now(const ss_capture *c, struct timeval *now)

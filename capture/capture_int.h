@@ -20,6 +20,7 @@ struct ss_capture {
     ss_classifier *cls;
     scepsniff_stats st;
     uint64_t next_id;
+    uint64_t last_flow;        /* flow id of the last packet, 0 for none */
     struct timeval now;        /* newest packet or tick time */
     struct timeval frag_check; /* last fragment-table expiry */
     time_t expired_at;         /* second of the last flow expiry pass */

@@ -21,7 +21,8 @@ enum {
     OPT_VERSION,
     OPT_COLOR,
     OPT_STALL,
-    OPT_CERT_WARN
+    OPT_CERT_WARN,
+    OPT_FORMAT
 };
 
 static void usage(FILE *out)
@@ -36,7 +37,10 @@ static void usage(FILE *out)
             "                     (default when started as root: nobody)\n"
             "  -c COUNT           stop after COUNT packets\n"
             "  --flows            diagnostic view: each TCP flow with its stream events\n"
-            "  --json             JSON lines instead of text\n"
+            "  --json             JSON lines instead of text (same as --format json)\n"
+            "  --format FMT       text (default), json, or w3c: each exchange as the IIS log\n"
+            "                     line it would make, to set beside the NDES server's log\n"
+            "  -w FILE            write the packets of flows that carried SCEP to FILE (pcap)\n"
             "  -q                 only problems, and the summary\n"
             "  -v                 decoded HTTP and SCEP fields under each exchange\n"
             "  --color WHEN       colour verdicts: auto (default, on a terminal), always, never\n"
@@ -97,6 +101,7 @@ int ss_options_parse(ss_options *o, int argc, char **argv)
         {"color", required_argument, NULL, OPT_COLOR},
         {"stall-timeout", required_argument, NULL, OPT_STALL},
         {"cert-warn-days", required_argument, NULL, OPT_CERT_WARN},
+        {"format", required_argument, NULL, OPT_FORMAT},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof(*o));
     scepsniff_config_init(&o->cfg);
@@ -107,7 +112,7 @@ int ss_options_parse(ss_options *o, int argc, char **argv)
     long long v;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "r:i:B:s:Z:c:qvhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:i:B:s:Z:c:w:qvhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'r':
             if (o->nfiles == SS_CLI_MAX_FILES) {
@@ -134,6 +139,17 @@ int ss_options_parse(ss_options *o, int argc, char **argv)
             break;
         case 'c':
             if (parse_num(optarg, 1, (long long)1 << 62, &o->count))
+                goto bad;
+            break;
+        case 'w':
+            o->write_file = optarg;
+            break;
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "json"))
+                o->json = 1;
+            else if (!strcmp(optarg, "w3c"))
+                o->w3c = 1;
+            else if (strcmp(optarg, "text"))
                 goto bad;
             break;
         case 'q':

@@ -287,6 +287,8 @@ void ss_report_event(const scepsniff_event *ev, void *report)
         account(r, ev);
         if (ev->exchange->severity > SCEPSNIFF_SEV_OK)
             r->problems = 1;
+        if (r->o.silent)
+            return;
         if (r->o.json)
             print_json(r, ev);
         else if (!r->o.quiet || ev->exchange->severity > SCEPSNIFF_SEV_OK)
@@ -295,6 +297,8 @@ void ss_report_event(const scepsniff_event *ev, void *report)
         const char *o = ev->enrollment->outcome;
         if (strcmp(o, "issued") && strcmp(o, "open"))
             r->problems = 1;
+        if (r->o.silent)
+            return;
         if (r->o.json)
             print_json(r, ev);
         else
@@ -316,7 +320,7 @@ static double pct(const double *v, unsigned n, double p)
 
 void ss_report_summary(ss_report *r, const scepsniff_stats *st)
 {
-    if (r->o.json)
+    if (r->o.json || r->o.silent)
         return;
     fprintf(r->out, "\nDevices\n%-24s %-10s %9s %8s  %-8s %s\n", "device", "platform", "exchanges",
             "problems", "outcome", "why");

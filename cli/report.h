@@ -13,6 +13,7 @@ typedef struct ss_report_opts {
     int quiet;   /* only problems, and the summary */
     int verbose; /* decoded fields under each exchange */
     int color;   /* ANSI colours */
+    int silent;  /* print nothing but count problems (another writer prints) */
 } ss_report_opts;
 
 typedef struct ss_report ss_report;

@@ -84,7 +84,8 @@ static void progress_show(progress *pr, scepsniff_engine *e, int final)
             final ? "\n" : "   ");
 }
 
-int ss_source_file(scepsniff_engine *e, const ss_options *o, const char *path, long long *budget)
+int ss_source_file(scepsniff_engine *e, const ss_options *o, const char *path, long long *budget,
+                   ss_extract *x)
 {
     char err[PCAP_ERRBUF_SIZE] = "";
     const char *name = strcmp(path, "-") ? path : "standard input";
@@ -113,6 +114,8 @@ int ss_source_file(scepsniff_engine *e, const ss_options *o, const char *path, l
     int r;
     while (!ss_cli_stop && (r = pcap_next_ex(p, &h, &pkt)) == 1) {
         scepsniff_engine_packet(e, lt, h, pkt);
+        if (x)
+            ss_extract_packet(x, scepsniff_engine_last_flow(e), lt, h, pkt);
         pr.packets++;
         if (pr.on && (pr.packets & 0x3ff) == 0)
             progress_show(&pr, e, 0);
@@ -137,6 +140,7 @@ done:
 
 typedef struct live_ctx {
     scepsniff_engine *e;
+    ss_extract *x;
     int lt;
     long long count;
     long long seen;
@@ -146,6 +150,8 @@ static void on_live_packet(u_char *user, const struct pcap_pkthdr *h, const u_ch
 {
     live_ctx *lc = (live_ctx *)user;
     scepsniff_engine_packet(lc->e, lc->lt, h, pkt);
+    if (lc->x)
+        ss_extract_packet(lc->x, scepsniff_engine_last_flow(lc->e), lc->lt, h, pkt);
     if (lc->count && ++lc->seen >= lc->count)
         ss_cli_stop = 1;
 }
@@ -165,7 +171,7 @@ static void report_drops(pcap_t *p, unsigned long long *reported, int final)
     *reported = drops;
 }
 
-int ss_source_live(scepsniff_engine *e, const ss_options *o)
+int ss_source_live(scepsniff_engine *e, const ss_options *o, ss_extract *x)
 {
     char err[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_create(o->iface, err);
@@ -190,7 +196,7 @@ int ss_source_live(scepsniff_engine *e, const ss_options *o)
         ss_drop_privileges(o->user))
         goto done;
 
-    live_ctx lc = {e, pcap_datalink(p), o->count, 0};
+    live_ctx lc = {e, x, pcap_datalink(p), o->count, 0};
     unsigned long long reported = 0;
     struct timeval last_report;
     gettimeofday(&last_report, NULL);

@@ -195,7 +195,7 @@ void ss_detector_on_event(void *ctx, void **above, const scepsniff_event *ev)
                                                                 : SS_F_RESET_BY_CLIENT,
                          why);
     }
-    if (d->cfg.stream_events && d->out)
+    if (d->out) /* always: hosts free their per-flow state on it */
         d->out(ev, d->user);
     free(df);
     *above = NULL;

@@ -87,6 +87,11 @@ int scepsniff_engine_packet(scepsniff_engine *e, int linktype, const struct pcap
     return rc;
 }
 
+uint64_t scepsniff_engine_last_flow(const scepsniff_engine *e)
+{
+    return ss_capture_last_flow(e->cap);
+}
+
 void scepsniff_engine_tick(scepsniff_engine *e, struct timeval now)
 {
     ss_capture_tick(e->cap, now);

@@ -213,6 +213,11 @@ SCEPSNIFF_API int scepsniff_linktype_supported(int linktype);
 SCEPSNIFF_API int scepsniff_engine_packet(scepsniff_engine *e, int linktype,
                                           const struct pcap_pkthdr *hdr, const uint8_t *pkt);
 
+/* The id of the flow the packet last given to scepsniff_engine_packet belongs to (0: none —
+ * not TCP, malformed, an IP fragment still waiting). Lets a host keep packets per flow, e.g.
+ * to write out the flows that carried SCEP. */
+SCEPSNIFF_API uint64_t scepsniff_engine_last_flow(const scepsniff_engine *e);
+
 /* Advance time without a packet (live capture): expire idle flows and report them. */
 SCEPSNIFF_API void scepsniff_engine_tick(scepsniff_engine *e, struct timeval now);
 
