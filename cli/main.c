@@ -59,6 +59,8 @@ int main(int argc, char **argv)
     if (rc)
         return rc == 1 ? 0 : 2;
     install_signals();
+    if (o.iface) /* live: each exchange is seen when it happens, even through a pipe or file */
+        setvbuf(stdout, NULL, _IOLBF, 0);
 
     /* one of two views receives the engine's events (or the W3C writer alone) */
     sinks sk = {0};

@@ -8,6 +8,7 @@
 #include "cli/source.h"
 
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -200,7 +201,17 @@ int ss_source_live(scepsniff_engine *e, const ss_options *o, ss_extract *x)
     unsigned long long reported = 0;
     struct timeval last_report;
     gettimeofday(&last_report, NULL);
+    /* Non-blocking reads behind our own poll(): libpcap's TPACKET_V3 read blocks until a
+     * packet arrives, which would starve the timeout ticks on a quiet link and hold off a
+     * SIGINT; a 250 ms poll bounds both. */
+    int fd = pcap_get_selectable_fd(p);
+    if (fd < 0 || pcap_setnonblock(p, 1, err) < 0) {
+        fprintf(stderr, "scepsniff: %s: cannot read without blocking: %s\n", o->iface, err);
+        goto done;
+    }
     while (!ss_cli_stop) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        poll(&pfd, 1, 250); /* EINTR (a signal) just ends the wait early */
         int n = pcap_dispatch(p, -1, on_live_packet, (u_char *)&lc);
         if (n == PCAP_ERROR) {
             fprintf(stderr, "scepsniff: %s: %s\n", o->iface, pcap_geterr(p));

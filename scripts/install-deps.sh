@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libpcap-dev libndpi-dev libhtp-dev libssl-dev libjansson-dev libcmocka-dev
-      tcpdump tshark python3 python3-jsonschema)
+      tcpdump tshark python3 python3-jsonschema curl iproute2)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
