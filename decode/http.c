@@ -7,7 +7,8 @@
  * transaction itself: tx_auto_destroy), or earlier/later by us when a side can no longer
  * progress (stopped direction, close, finish). A transaction reported before libhtp completed it
  * stays in libhtp's list: its user data becomes a marker (a "zombie") and counts against
- * max_pending, which is what bounds libhtp's memory per connection.
+ * max_pending until the parser is recycled at an idle point (maybe_recycle()): that is what
+ * bounds libhtp's memory per connection.
  */
 #include "http.h"
 
@@ -36,12 +37,12 @@ typedef struct rec {
     ss_http_tx tx;
     uint8_t *body[2];
     size_t body_cap[2];
-    int body_stop[2];    /* a gap or the cap ended collection */
-    int keep_body;       /* SCEP transaction */
-    int html;            /* collect html_head */
-    int line_seen;       /* the request line hook ran */
-    int from_response;   /* libhtp made this transaction for a response without request */
-    int end_set[2];      /* req_end / res_end set from data */
+    int body_stop[2];      /* a gap or the cap ended collection */
+    int keep_body;         /* SCEP transaction */
+    int html;              /* collect html_head */
+    int line_seen;         /* the request line hook ran */
+    int from_response;     /* libhtp made this transaction for a response without request */
+    int end_set[2];        /* req_end / res_end set from data */
     uint64_t start_off[2]; /* stream offsets where the request / response began */
 } rec;
 
@@ -51,15 +52,21 @@ struct ss_http_conn {
     ss_http_tx_fn cb;
     void *user;
     struct timeval ts[2];
-    uint64_t off[2];     /* stream offset of the chunk being fed */
-    uint8_t *hold[2];    /* unconsumed bytes while libhtp waits for the other side */
+    uint64_t off[2];  /* stream offset of the chunk being fed */
+    uint8_t *hold[2]; /* bytes not yet given to libhtp, oldest first (see feed()) */
     size_t hold_len[2];
+    size_t hold_size[2];        /* allocated, grown on demand up to hold_cap() */
+    int hold_other[2];          /* 1: libhtp waits for the other direction; 0: a line waits
+                                   for its end */
+    struct timeval hold_ts[2];  /* arrival of the held line's first byte */
+    struct timeval start_ts[2]; /* arrival of the first byte of the piece being fed */
     ss_http_stop stopped[2];
-    size_t line_len[2];  /* bytes of the current start/header line fed so far */
-    int closing[2];      /* inside a libhtp close call for this direction */
-    int ended;           /* everything reported; later input is ignored */
-    ss_http_stop abort;  /* set by a hook that refused to go on */
-    unsigned live;       /* records alive */
+    int feeding[2];     /* inside feed() for this direction */
+    int flush[2];       /* the direction's input ends: feed an unfinished line too */
+    int closing[2];     /* inside a libhtp close call for this direction */
+    int ended;          /* everything reported; later input is ignored */
+    ss_http_stop abort; /* set by a hook that refused to go on */
+    unsigned live;      /* records alive */
     unsigned zombies;
     uint64_t next_index;
     uint64_t since_recycle;
@@ -194,7 +201,8 @@ static void fill_request(ss_http_conn *c, htp_tx_t *h, rec *r)
     ss_http_tx *t = &r->tx;
 
     if (r->from_response) {
-        t->flags |= SS_HTTP_REQ_MISSING;
+        /* a stopped request side (a gap, say) explains the missing request */
+        t->flags |= SS_HTTP_REQ_MISSING | stop_flag(c->stopped[0], 0);
         return;
     }
     copy_bstr(t->method, sizeof(t->method), h->request_method);
@@ -305,7 +313,8 @@ static void report_if_stuck(ss_http_conn *c, htp_tx_t *h)
 
     if (!r || !side_done(c, h, r, 0) || !side_done(c, h, r, 1))
         return;
-    if (h->request_progress == HTP_REQUEST_COMPLETE && h->response_progress == HTP_RESPONSE_COMPLETE)
+    if (h->request_progress == HTP_REQUEST_COMPLETE &&
+        h->response_progress == HTP_RESPONSE_COMPLETE)
         return; /* the TRANSACTION_COMPLETE hook reports it */
     report(c, h, r, 0, 1);
 }
@@ -441,7 +450,7 @@ static int on_req_start(htp_tx_t *h)
      * c->abort ends the connection when libhtp returns */
     if (!r)
         return HTP_OK;
-    r->tx.req_start = c->ts[0];
+    r->tx.req_start = c->start_ts[0];
     r->start_off[0] = c->off[0] + consumed(c, 0);
     return HTP_OK;
 }
@@ -508,7 +517,7 @@ static int on_res_start(htp_tx_t *h)
             return HTP_OK; /* c->abort ends the connection */
         r->from_response = 1;
     }
-    r->tx.res_start = c->ts[1];
+    r->tx.res_start = c->start_ts[1];
     r->start_off[1] = c->off[1] + consumed(c, 1);
     return HTP_OK;
 }
@@ -604,8 +613,8 @@ ss_http_ctx *ss_http_ctx_new(const ss_http_limits *lim, ss_mem *mem, char *err, 
     htp_config_set_response_decompression(cfg, 1);
     htp_config_set_request_decompression(cfg, 1);
     /* decompress at least as far as a kept body reaches */
-    htp_config_set_compression_bomb_limit(cfg, hc->lim.max_body > 1048576 ? hc->lim.max_body
-                                                                          : 1048576);
+    htp_config_set_compression_bomb_limit(cfg,
+                                          hc->lim.max_body > 1048576 ? hc->lim.max_body : 1048576);
     /* request parameters, cookies and auth are not used: do not parse them */
     htp_config_set_parse_request_cookies(cfg, 0);
     htp_config_set_parse_request_auth(cfg, 0);
@@ -671,14 +680,44 @@ ss_http_conn *ss_http_conn_new(ss_http_ctx *hc, ss_http_tx_fn cb, void *user, ch
     return c;
 }
 
+/* Size of a hold buffer: a whole line one byte over the limit (so that it is seen to be too
+ * long) or what libhtp left while it waits for the other side. */
+static size_t hold_cap(const ss_http_conn *c)
+{
+    const ss_http_limits *l = &c->hc->lim;
+    return l->max_hold > l->max_field + 1 ? l->max_hold : l->max_field + 1;
+}
+
 static void drop_hold(ss_http_conn *c, int dir)
 {
     if (c->hold[dir]) {
         c->st.ignored[dir] += c->hold_len[dir];
-        mem_free(c->hc, c->hold[dir], c->hc->lim.max_hold);
+        mem_free(c->hc, c->hold[dir], c->hold_size[dir]);
     }
     c->hold[dir] = NULL;
     c->hold_len[dir] = 0;
+    c->hold_size[dir] = 0;
+}
+
+/* Makes room for need bytes in dir's hold (need <= hold_cap()); keeps its content. 0 or -1. */
+static int hold_room(ss_http_conn *c, int dir, size_t need)
+{
+    size_t cap = hold_cap(c), size = c->hold_size[dir] ? c->hold_size[dir] : 1024;
+    uint8_t *nb;
+
+    if (need <= c->hold_size[dir])
+        return 0;
+    while (size < need)
+        size = size > cap / 2 ? cap : size * 2;
+    nb = mem_alloc(c->hc, size);
+    if (!nb)
+        return -1;
+    if (c->hold_len[dir])
+        memcpy(nb, c->hold[dir], c->hold_len[dir]);
+    mem_free(c->hc, c->hold[dir], c->hold_size[dir]);
+    c->hold[dir] = nb;
+    c->hold_size[dir] = size;
+    return 0;
 }
 
 /* dir stops being parsed; transactions that were waiting on it are reported. */
@@ -705,27 +744,27 @@ static void end_all(ss_http_conn *c, ss_http_stop why, unsigned extra)
     c->ended = 1;
 }
 
-/* Keeps d[0..n) for later (libhtp asked for the other direction first). d may lie inside the
- * hold buffer itself. */
-static void hold_rest(ss_http_conn *c, int dir, const uint8_t *d, size_t n)
+/* Keeps p[0..n) for later: other 1 when libhtp asked for the other direction first, 0 for an
+ * unfinished line. p may lie inside the hold buffer itself. */
+static void keep(ss_http_conn *c, int dir, const uint8_t *p, size_t n, int other)
 {
-    size_t max = c->hc->lim.max_hold;
+    uint8_t *h = c->hold[dir];
+    int same_line = !other && !c->hold_other[dir] && h && p == h;
 
-    if (n > max) {
-        c->st.ignored[dir] += n;
-        stop_dir(c, dir, SS_HTTP_STOP_LIMIT);
-        return;
-    }
-    if (!c->hold[dir]) {
-        c->hold[dir] = mem_alloc(c->hc, max);
-        if (!c->hold[dir]) {
+    if (!h || p < h || p >= h + c->hold_size[dir]) {
+        /* bytes from outside: whatever the hold had was fed already */
+        c->hold_len[dir] = 0;
+        if (n > hold_cap(c) || hold_room(c, dir, n) != 0) {
             c->st.ignored[dir] += n;
             stop_dir(c, dir, SS_HTTP_STOP_LIMIT);
             return;
         }
     }
-    memmove(c->hold[dir], d, n);
+    if (!same_line)
+        c->hold_ts[dir] = c->ts[dir]; /* the held bytes start in the chunk at hand */
+    memmove(c->hold[dir], p, n);
     c->hold_len[dir] = n;
+    c->hold_other[dir] = other;
 }
 
 /* Hands one piece to libhtp and deals with its answer. Returns the bytes libhtp took: all of
@@ -818,36 +857,82 @@ static void too_long(ss_http_conn *c, int dir)
     stop_dir(c, dir, SS_HTTP_STOP_LIMIT);
 }
 
-/* Hands d (which may be the hold buffer itself) to libhtp for dir, piece by piece. */
+static void feed(ss_http_conn *c, int dir, const uint8_t *d, size_t n);
+static void maybe_recycle(ss_http_conn *c);
+
+/* What dir just did may be what the other side was waiting for: the other side's held bytes
+ * go in now, at the same point of the exchange however the bytes were split into calls. */
+static void retry_other(ss_http_conn *c, int dir)
+{
+    int o = !dir;
+
+    if (c->hold_len[o] && c->hold_other[o] && !c->feeding[o] && !c->ended &&
+        c->stopped[o] == SS_HTTP_RUNNING)
+        feed(c, o, c->hold[o], c->hold_len[o]);
+}
+
+/* Hands d (which may be the hold buffer itself) to libhtp for dir, piece by piece (see
+ * piece()). Start lines and header lines go in whole: an unfinished one at the end of d is held
+ * until its end arrives, because libhtp's handling of lines split across calls differs from
+ * that of whole lines in places (flags, malformed lines), and the result must not depend on
+ * where the packets happened to end. */
 static void feed(ss_http_conn *c, int dir, const uint8_t *d, size_t n)
 {
     size_t done = 0, k, took, max = c->hc->lim.max_field;
-    int lines, long_line, ends_line;
+    int lines, long_line, ends, from_hold = c->hold[dir] && d == c->hold[dir];
+    int from_line = from_hold && !c->hold_other[dir];
+    struct timeval first = c->hold_ts[dir];
 
+    c->feeding[dir] = 1;
     while (done < n) {
         if (c->ended || c->stopped[dir] != SS_HTTP_RUNNING) {
-            c->st.ignored[dir] += n - done; /* the hold, if d was it, is already dropped */
+            if (!from_hold) /* a dropped hold counted its rest itself */
+                c->st.ignored[dir] += n - done;
+            c->feeding[dir] = 0;
             return;
         }
         k = piece(c, dir, d + done, n - done);
         lines = in_lines(c, dir);
-        long_line = lines && k > max - c->line_len[dir];
-        if (long_line)
-            k = max - c->line_len[dir];
-        /* read before feeding: a stop inside feed_piece frees the hold d may point into */
-        ends_line = k > 0 && d[done + k - 1] == '\n';
-        took = k ? feed_piece(c, dir, d + done, k) : 0;
-        if (took < k && !c->ended && c->stopped[dir] == SS_HTTP_RUNNING) {
-            hold_rest(c, dir, d + done + took, n - done - took);
+        ends = d[done + k - 1] == '\n';
+        long_line = lines && k > max;
+        if (long_line) {
+            k = max;
+        } else if (lines && !ends && !c->flush[dir]) {
+            keep(c, dir, d + done, n - done, 0);
+            c->feeding[dir] = 0;
             return;
         }
-        c->line_len[dir] = (!lines || ends_line) ? 0 : c->line_len[dir] + k;
+        if (from_hold)
+            c->hold_len[dir] = n - done - k; /* what a stop inside this piece leaves unfed */
+        c->start_ts[dir] = (from_line && done == 0) ? first : c->ts[dir];
+        took = feed_piece(c, dir, d + done, k);
+        if (took < k && !c->ended && c->stopped[dir] == SS_HTTP_RUNNING) {
+            keep(c, dir, d + done + took, n - done - took, 1);
+            c->feeding[dir] = 0;
+            retry_other(c, dir);
+            return;
+        }
         done += k;
         if (long_line && !c->ended && c->stopped[dir] == SS_HTTP_RUNNING)
             too_long(c, dir);
+        retry_other(c, dir);
+        if (!c->ended)
+            maybe_recycle(c); /* at the same points however the input was split */
     }
-    if (c->hold[dir])
+    if (from_hold)
         c->hold_len[dir] = 0;
+    c->feeding[dir] = 0;
+}
+
+/* The input of dir ends here (close, a gap it cannot pass, finish): an unfinished line that was
+ * held goes to libhtp as it is. */
+static void flush_line(ss_http_conn *c, int dir)
+{
+    if (c->ended || c->stopped[dir] != SS_HTTP_RUNNING || !c->hold_len[dir] || c->hold_other[dir])
+        return;
+    c->flush[dir] = 1;
+    feed(c, dir, c->hold[dir], c->hold_len[dir]);
+    c->flush[dir] = 0;
 }
 
 /* At an idle point, a fresh libhtp parser replaces the old one: after many transactions (libhtp
@@ -857,7 +942,9 @@ static void maybe_recycle(ss_http_conn *c)
 {
     htp_connp_t *p;
 
-    if (c->live || c->hold_len[0] || c->hold_len[1] || (c->stopped[0] && c->stopped[1]))
+    /* an unfinished line held back has not reached libhtp: it does not stand in the way */
+    if (c->live || (c->hold_len[0] && c->hold_other[0]) || (c->hold_len[1] && c->hold_other[1]) ||
+        (c->stopped[0] && c->stopped[1]))
         return;
     if (c->since_recycle < RECYCLE_AFTER && c->zombies < (c->hc->lim.max_pending + 1) / 2)
         return;
@@ -877,38 +964,52 @@ static void set_ts(ss_http_conn *c, int dir, const struct timeval *ts)
 {
     if (ts)
         c->ts[dir] = *ts;
+    c->start_ts[dir] = c->ts[dir];
 }
 
 void ss_http_conn_data(ss_http_conn *c, int dir, const uint8_t *d, size_t n,
                        const struct timeval *ts)
 {
-    int other;
+    size_t take, room;
+    const uint8_t *lf;
 
     if (!c || n == 0 || !d)
         return;
     dir = dir ? 1 : 0;
-    other = !dir;
-    if (c->ended || c->stopped[dir] != SS_HTTP_RUNNING) {
-        c->st.ignored[dir] += n;
-        return;
-    }
     set_ts(c, dir, ts);
-    if (c->hold_len[dir]) {
-        /* libhtp still waits for the other side: queue behind what it has not taken */
-        if (n > c->hc->lim.max_hold - c->hold_len[dir]) {
+    while (n > 0) {
+        if (c->ended || c->stopped[dir] != SS_HTTP_RUNNING) {
+            c->st.ignored[dir] += n;
+            break;
+        }
+        if (!c->hold_len[dir]) {
+            feed(c, dir, d, n);
+            break;
+        }
+        /* behind held bytes: all of it when libhtp waits for the other side, else as much as
+         * finishes the held line (the rest goes in without a copy) */
+        lf = c->hold_other[dir] ? NULL : memchr(d, '\n', n);
+        take = lf ? (size_t)(lf - d) + 1 : n;
+        room = hold_cap(c) - c->hold_len[dir];
+        if (take > room) {
+            if (c->hold_other[dir]) {
+                c->st.ignored[dir] += n;
+                stop_dir(c, dir, SS_HTTP_STOP_LIMIT);
+                break;
+            }
+            take = room; /* the line is over max_field anyway: feed() cuts it there */
+        }
+        if (hold_room(c, dir, c->hold_len[dir] + take) != 0) {
             c->st.ignored[dir] += n;
             stop_dir(c, dir, SS_HTTP_STOP_LIMIT);
-            return;
+            break;
         }
-        memcpy(c->hold[dir] + c->hold_len[dir], d, n);
-        c->hold_len[dir] += n;
+        memcpy(c->hold[dir] + c->hold_len[dir], d, take);
+        c->hold_len[dir] += take;
+        d += take;
+        n -= take;
         feed(c, dir, c->hold[dir], c->hold_len[dir]);
-    } else {
-        feed(c, dir, d, n);
     }
-    /* what dir just did may be what the other side was waiting for */
-    if (!c->ended && c->hold_len[other] && c->stopped[other] == SS_HTTP_RUNNING)
-        feed(c, other, c->hold[other], c->hold_len[other]);
     if (!c->ended)
         maybe_recycle(c);
 }
@@ -951,6 +1052,11 @@ void ss_http_conn_gap(ss_http_conn *c, int dir, uint64_t n, const struct timeval
     if (r)
         r->tx.flags |= dir ? SS_HTTP_GAP_RES : SS_HTTP_GAP_REQ;
     if (!gap_fits(c, h, dir, n) || n > (uint64_t)SIZE_MAX) {
+        flush_line(c, dir);
+        h = dir ? htp_connp_get_out_tx(c->connp) : htp_connp_get_in_tx(c->connp);
+        r = h ? rec_of(h) : NULL;
+        if (r) /* the held line may have started this transaction */
+            r->tx.flags |= dir ? SS_HTTP_GAP_RES : SS_HTTP_GAP_REQ;
         stop_dir(c, dir, SS_HTTP_STOP_GAP);
         return;
     }
@@ -979,6 +1085,7 @@ void ss_http_conn_close(ss_http_conn *c, int dir, int reset, const struct timeva
     mark_all(c, flag);
     if (dir == 0 && !reset) {
         /* the client is done sending; responses may still come */
+        flush_line(c, 0);
         if (c->stopped[0] == SS_HTTP_RUNNING && !c->hold_len[0]) {
             c->closing[0] = 1;
             htp_connp_req_close(c->connp, &c->ts[0]);
@@ -989,7 +1096,9 @@ void ss_http_conn_close(ss_http_conn *c, int dir, int reset, const struct timeva
         return;
     }
     /* the server closed, or a reset: nothing more will be parsed */
-    if (c->stopped[1] == SS_HTTP_RUNNING && !c->hold_len[1]) {
+    flush_line(c, 0);
+    flush_line(c, 1);
+    if (!c->ended && c->stopped[1] == SS_HTTP_RUNNING && !c->hold_len[1]) {
         c->closing[0] = c->closing[1] = 1;
         htp_connp_close(c->connp, &c->ts[dir]);
         c->closing[0] = c->closing[1] = 0;
@@ -1000,10 +1109,13 @@ void ss_http_conn_close(ss_http_conn *c, int dir, int reset, const struct timeva
 
 void ss_http_conn_finish(ss_http_conn *c, const struct timeval *ts)
 {
-    (void)ts;
+    (void)ts; /* held lines keep the times they arrived at */
     if (!c || c->ended)
         return;
-    end_all(c, SS_HTTP_STOP_CLOSED, SS_HTTP_AT_FINISH);
+    flush_line(c, 0);
+    flush_line(c, 1);
+    if (!c->ended)
+        end_all(c, SS_HTTP_STOP_CLOSED, SS_HTTP_AT_FINISH);
 }
 
 void ss_http_conn_stats_get(const ss_http_conn *c, ss_http_conn_stats *out)
@@ -1060,11 +1172,11 @@ const char *ss_http_stop_name(ss_http_stop s)
 const char *ss_http_flag_name(unsigned bit)
 {
     static const char *const names[] = {
-        "req_complete", "req_cut_short", "req_missing",  "res_complete",   "res_cut_short",
-        "res_missing",  "gap_req",       "gap_res",      "client_fin",     "client_rst",
-        "server_fin",   "server_rst",    "at_finish",    "req_invalid",    "res_invalid",
-        "req_body_capped", "res_body_capped", "limit",   "continue",       "req_chunked",
-        "res_chunked",  "res_compressed", "req_compressed", "tunnel",      "req_too_long",
+        "req_complete",    "req_cut_short",   "req_missing",    "res_complete", "res_cut_short",
+        "res_missing",     "gap_req",         "gap_res",        "client_fin",   "client_rst",
+        "server_fin",      "server_rst",      "at_finish",      "req_invalid",  "res_invalid",
+        "req_body_capped", "res_body_capped", "limit",          "continue",     "req_chunked",
+        "res_chunked",     "res_compressed",  "req_compressed", "tunnel",       "req_too_long",
         "res_too_long"};
     unsigned i;
 

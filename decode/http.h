@@ -19,10 +19,21 @@
  * pending transactions are marked as touched by the gap, and the bytes are counted, never
  * guessed at.
  *
- * Everything is bounded: header lines and buffered request/status lines (max_field), header
- * count, transactions in flight (max_pending), bytes held while libhtp waits for the other
- * direction (max_hold), and bodies kept (max_body, SCEP transactions only). libhtp's own log
- * is switched off (its message list grows per connection without a bound).
+ * Packet boundaries do not change the result. Bytes go to libhtp in pieces that end at a line
+ * end or exactly where a Content-Length body ends, and an unfinished start or header line is
+ * held until its end arrives: libhtp 0.5.42 treats a line split across calls differently from
+ * a whole one in places (and corrupts a status line split right after a body). Feeding a stream
+ * whole, byte by byte or in any split gives the same transactions, times included (a message's
+ * start time is the arrival of its first byte). Known exceptions, on malformed input only:
+ * libhtp's recovery from invalid compressed data, and from some binary junk where a request
+ * should be, still depends on how the bytes were chunked.
+ *
+ * Everything is bounded: start and header lines (max_field, ours, since libhtp applies its own
+ * only to lines split across calls), header count, transactions in flight (max_pending), bytes
+ * held while libhtp waits for the other direction (max_hold), and bodies kept (max_body, SCEP
+ * transactions only). The libhtp parser is recycled at idle points so that its per-connection
+ * transaction list does not grow for ever. libhtp's own log is switched off (its message list
+ * grows per connection without a bound).
  */
 #ifndef SS_HTTP_H
 #define SS_HTTP_H
@@ -36,15 +47,15 @@
 
 #define SS_HTTP_URI_MAX     8192u /* raw request-target bytes copied into ss_http_tx.uri */
 #define SS_HTTP_PATH_MAX    1024u
-#define SS_HTTP_HTML_HEAD   512u  /* first bytes of a text/HTML response body kept */
+#define SS_HTTP_HTML_HEAD   512u /* first bytes of a text/HTML response body kept */
 #define SS_HTTP_FIELD_SHORT 128u
 #define SS_HTTP_FIELD_LONG  512u
 
 typedef struct ss_http_limits {
     size_t max_body;      /* SCEP body bytes kept per message (after dechunking/decompression) */
-    size_t max_field;     /* longest request/status line or header block libhtp buffers */
+    size_t max_field;     /* longest start line or header line (a longer one stops the side) */
     unsigned max_headers; /* headers per message */
-    unsigned max_pending; /* transactions in flight per connection before parsing stops */
+    unsigned max_pending; /* transactions in flight per connection (beyond: SS_HTTP_LIMIT) */
     size_t max_hold;      /* bytes held while libhtp waits for the other direction (CONNECT) */
 } ss_http_limits;
 
@@ -68,13 +79,14 @@ enum {
     SS_HTTP_CLIENT_RST = 1u << 9,
     SS_HTTP_SERVER_FIN = 1u << 10,
     SS_HTTP_SERVER_RST = 1u << 11,
-    SS_HTTP_AT_FINISH = 1u << 12,    /* still pending when the input ended */
-    SS_HTTP_REQ_INVALID = 1u << 13,  /* libhtp could not parse the request stream here */
+    SS_HTTP_AT_FINISH = 1u << 12,   /* still pending at ss_http_conn_finish (end of capture,
+                                       idle timeout, eviction: whatever ended the input) */
+    SS_HTTP_REQ_INVALID = 1u << 13, /* libhtp could not parse the request stream here */
     SS_HTTP_RES_INVALID = 1u << 14,
     SS_HTTP_REQ_BODY_CAPPED = 1u << 15, /* req_body holds only the first max_body bytes */
     SS_HTTP_RES_BODY_CAPPED = 1u << 16,
-    SS_HTTP_LIMIT = 1u << 17,        /* parsing stopped at max_pending / max_hold / memory */
-    SS_HTTP_CONTINUE = 1u << 18,     /* an interim "100 Continue" preceded the response */
+    SS_HTTP_LIMIT = 1u << 17,    /* parsing stopped at max_pending / max_hold / memory */
+    SS_HTTP_CONTINUE = 1u << 18, /* an interim "100 Continue" preceded the response */
     SS_HTTP_REQ_CHUNKED = 1u << 19,
     SS_HTTP_RES_CHUNKED = 1u << 20,
     SS_HTTP_RES_COMPRESSED = 1u << 21, /* Content-Encoding gzip/deflate/lzma (decompressed) */
@@ -88,8 +100,8 @@ enum {
  * which are valid only during the callback. Strings are NUL-terminated, cut to fit (the real
  * lengths are kept where they matter), NUL bytes replaced by '?'. Times are zero when unseen. */
 typedef struct ss_http_tx {
-    uint64_t index; /* 0-based, in order of the requests on the connection */
-    unsigned flags; /* SS_HTTP_* above */
+    uint64_t index;     /* 0-based, in order of the requests on the connection */
+    unsigned flags;     /* SS_HTTP_* above */
     uint64_t htp_flags; /* libhtp's anomaly flags (HTP_REQUEST_SMUGGLING, HTP_HOST_MISSING, ...) */
 
     /* request */
@@ -99,20 +111,20 @@ typedef struct ss_http_tx {
     size_t uri_len;                /* its real length */
     char path[SS_HTTP_PATH_MAX];   /* path as IIS sees it (libhtp-normalised), cut to fit */
     size_t path_len;
-    size_t query_off;              /* query (after '?') is uri + query_off, query_len real bytes, */
-    size_t query_len;              /* of which min(query_len, strlen(uri) - query_off) are in uri */
-    char host[256];                /* Host header */
+    size_t query_off; /* query (after '?') is uri + query_off, query_len real bytes, */
+    size_t query_len; /* of which min(query_len, strlen(uri) - query_off) are in uri */
+    char host[256];   /* Host header */
     char user_agent[SS_HTTP_FIELD_LONG];
-    char xff[256];                 /* X-Forwarded-For */
+    char xff[256]; /* X-Forwarded-For */
     char req_content_type[SS_HTTP_FIELD_SHORT];
-    int64_t req_content_length;    /* declared; -1 when absent or invalid */
-    uint64_t req_body_seen;        /* body bytes on the wire (before decompression) */
-    uint64_t req_body_decoded;     /* after dechunking and decompression */
-    uint64_t req_gap;              /* body bytes our capture lost */
-    uint64_t req_header_bytes;     /* request line + headers, bytes on the wire */
+    int64_t req_content_length; /* declared; -1 when absent or invalid */
+    uint64_t req_body_seen;     /* body bytes on the wire (before decompression) */
+    uint64_t req_body_decoded;  /* after dechunking and decompression */
+    uint64_t req_gap;           /* body bytes our capture lost */
+    uint64_t req_header_bytes;  /* request line + headers, bytes on the wire */
 
     /* response */
-    int status;                    /* 0 when no status line was seen */
+    int status; /* 0 when no status line was seen */
     char res_protocol[16];
     char reason[SS_HTTP_FIELD_SHORT];
     char res_content_type[SS_HTTP_FIELD_SHORT];

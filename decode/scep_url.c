@@ -176,8 +176,8 @@ static void set_op(ss_scep_url *u, const uint8_t *v, size_t n)
 
 static int is_b64(int b)
 {
-    return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') ||
-           b == '+' || b == '/';
+    return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '+' ||
+           b == '/';
 }
 
 /* Decodes meant[0..n) (standard alphabet, '=' only at the end) into u->der. EVP_DecodeBlock
@@ -442,9 +442,9 @@ const char *ss_scep_path_name(ss_scep_path p)
 const char *ss_scep_damage_name(unsigned bit)
 {
     static const char *const names[SS_SCEP_MSG_NBITS] = {
-        "raw_plus",    "space",       "base64url",      "padding_missing",
-        "padding_bad", "invalid_char", "bad_percent",   "line_break",
-        "double_encoded", "too_long", "empty"};
+        "raw_plus",       "space",        "base64url",   "padding_missing",
+        "padding_bad",    "invalid_char", "bad_percent", "line_break",
+        "double_encoded", "too_long",     "empty"};
     unsigned i;
 
     for (i = 0; i < SS_SCEP_MSG_NBITS; i++)

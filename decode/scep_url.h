@@ -25,12 +25,12 @@
 #define SS_SCEP_URL_MAX_MESSAGE 65536u
 
 typedef enum ss_scep_op {
-    SS_SCEP_OP_NONE = 0,      /* no operation= parameter (a bare URL) */
+    SS_SCEP_OP_NONE = 0, /* no operation= parameter (a bare URL) */
     SS_SCEP_OP_GETCACAPS,
     SS_SCEP_OP_GETCACERT,
     SS_SCEP_OP_GETNEXTCACERT,
     SS_SCEP_OP_PKIOPERATION,
-    SS_SCEP_OP_OTHER          /* operation= with a value SCEP does not define: see op_text */
+    SS_SCEP_OP_OTHER /* operation= with a value SCEP does not define: see op_text */
 } ss_scep_op;
 
 typedef enum ss_scep_path {
@@ -68,24 +68,24 @@ typedef enum ss_scep_der_status {
 } ss_scep_der_status;
 
 typedef struct ss_scep_url {
-    int is_scep;            /* 1: by path or by operation= */
+    int is_scep; /* 1: by path or by operation= */
     ss_scep_path path_kind;
     ss_scep_op op;
-    int op_case_differs;    /* the value matched a SCEP operation only ignoring case */
-    int op_repeated;        /* more than one operation= (the first is used) */
-    char op_text[64];       /* operation= value, percent-decoded, cut to fit, NUL-terminated */
-    int is_get;             /* method is GET */
-    size_t url_len;         /* whole request-target, bytes as sent */
-    size_t path_len;        /* before '?' */
-    size_t query_len;       /* after '?' (0 without a query) */
+    int op_case_differs; /* the value matched a SCEP operation only ignoring case */
+    int op_repeated;     /* more than one operation= (the first is used) */
+    char op_text[64];    /* operation= value, percent-decoded, cut to fit, NUL-terminated */
+    int is_get;          /* method is GET */
+    size_t url_len;      /* whole request-target, bytes as sent */
+    size_t path_len;     /* before '?' */
+    size_t query_len;    /* after '?' (0 without a query) */
     int has_query;
     int has_message;        /* message= present (possibly empty) */
     size_t message_len;     /* message= value length as sent (escaped) */
-    char message_text[128]; /* message= percent-decoded, for labels ("SCEP Authority"); not for
-                               PKIOperation; cut to fit, NUL-terminated */
+    char message_text[128]; /* message= form-decoded, for labels ("SCEP Authority"); empty for
+                               GET PKIOperation (decoded into der instead); cut to fit */
     unsigned damage;        /* SS_SCEP_MSG_* (GET PKIOperation only) */
     ss_scep_der_status der_status;
-    uint8_t *der;           /* decoded pkiMessage (malloc'd, owned; NULL when none) */
+    uint8_t *der; /* decoded pkiMessage (malloc'd, owned; NULL when none) */
     size_t der_len;
 } ss_scep_url;
 

@@ -33,8 +33,8 @@ static void touch(void *user, const ss_http_tx *t)
     *sum += (unsigned)(strlen(t->method) + strlen(t->uri) + strlen(t->path) + strlen(t->host) +
                        strlen(t->user_agent) + strlen(t->xff) + strlen(t->req_content_type) +
                        strlen(t->reason) + strlen(t->res_content_type) + strlen(t->server) +
-                       strlen(t->protocol) + strlen(t->res_protocol) +
-                       strlen(t->scep.op_text) + strlen(t->scep.message_text));
+                       strlen(t->protocol) + strlen(t->res_protocol) + strlen(t->scep.op_text) +
+                       strlen(t->scep.message_text));
     if (t->html_head_len > sizeof(t->html_head) || t->query_off > sizeof(t->uri))
         abort();
     for (i = 0; i < t->html_head_len; i++)

@@ -1,14 +1,17 @@
 #!/bin/bash
 # make-captures.sh: remake every capture in this folder by recording real programs
 # (nginx, micromdm scepserver/scepclient, certmonger's scep-submit, curl, small
-# python3 stdlib servers) with tcpdump. Nothing here crafts packets by hand.
+# python3 stdlib servers where no real server misbehaves in the needed way) with
+# tcpdump. Nothing here crafts packets by hand. README.md says what each capture
+# holds and what scepsniff reports for it.
 #
 # All traffic stays inside network namespaces this script creates (names ssp-*),
-# on their own loopback (127.0.0.1, ::1) or on a veth pair with 198.18.0.0/15
-# addresses that exist only inside those namespaces. Servers are stopped by PID.
+# on their own loopback (127.0.0.0/8, ::1) or on a veth pair with 198.18.0.0/15
+# addresses that exist only inside those namespaces. Servers are stopped by PID;
+# every wait is bounded.
 #
 # Run as root:  bash pcaps/make-captures.sh
-# Idempotent: the CA and the client keys under keys/ are reused when present, so
+# Idempotent: the CAs and the client keys under keys/ are reused when present, so
 # transactionIDs and certificate names stay the same from one run to the next.
 set -euo pipefail
 

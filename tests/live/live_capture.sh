@@ -10,7 +10,7 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
+  for p in "${pids[@]}"; do timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null; done
   ip netns del "$ns" 2>/dev/null
   rm -rf "$work"
 }
@@ -20,15 +20,16 @@ fail() { echo "FAIL: $*"; echo "--- scepsniff output:"; cat "$work/out" 2>/dev/n
 [ "$(id -u)" -eq 0 ] || fail "needs root (network namespaces, live capture)"
 ip netns add "$ns" || fail "cannot create a network namespace"
 ip -n "$ns" link set lo up
+# background jobs are started with ip netns exec directly, so that $! is the program's PID
 run() { ip netns exec "$ns" "$@"; }
 
 mkdir -p "$work/www/certsrv/mscep"
 printf 'POSTPKIOperation\nSHA-256\nAES\n' > "$work/www/certsrv/mscep/mscep.dll"
 chmod -R a+rX "$work"
-(cd "$work/www" && run python3 -m http.server 80 --bind 127.0.0.1 >/dev/null 2>&1) &
+ip netns exec "$ns" python3 -m http.server 80 --bind 127.0.0.1 --directory "$work/www" >/dev/null 2>&1 &
 pids+=($!)
 # a server that accepts and never answers: the request stays open
-run python3 -c '
+ip netns exec "$ns" python3 -c '
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", 8080)); s.listen(4)
@@ -46,7 +47,7 @@ uid=$(awk '/^Uid:/ {print $2}' /proc/$sniff/status)
 
 run curl -s -o /dev/null --max-time 5 "http://127.0.0.1/certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca" \
   || fail "curl GetCACaps failed"
-run curl -s -o /dev/null --max-time 20 "http://127.0.0.1:8080/certsrv/mscep/mscep.dll?operation=GetCACert&message=ca" &
+ip netns exec "$ns" curl -s -o /dev/null --max-time 20 "http://127.0.0.1:8080/certsrv/mscep/mscep.dll?operation=GetCACert&message=ca" &
 pids+=($!)
 # the completed exchange is reported while capture goes on
 for _ in $(seq 50); do grep -q "GetCACaps" "$work/out" && break; sleep 0.1; done

@@ -29,13 +29,31 @@ typedef struct ev {
     long sec; /* timestamp of the event */
 } ev;
 
-#define DATA(dir, s, sec)  {EV_DATA, dir, (const uint8_t *)(s), sizeof(s) - 1, 0, sec}
-#define BIN(dir, p, n, sec) {EV_DATA, dir, p, n, 0, sec}
-#define GAP(dir, n, sec)   {EV_GAP, dir, NULL, n, 0, sec}
-#define FIN(dir, sec)      {EV_CLOSE, dir, NULL, 0, 0, sec}
-#define RST(dir, sec)      {EV_CLOSE, dir, NULL, 0, 1, sec}
-#define FINISH(sec)        {EV_FINISH, 0, NULL, 0, 0, sec}
-#define NEV(a)             (sizeof(a) / sizeof((a)[0]))
+#define DATA(dir, s, sec)                                                                          \
+    {                                                                                              \
+        EV_DATA, dir, (const uint8_t *)(s), sizeof(s) - 1, 0, sec                                  \
+    }
+#define BIN(dir, p, n, sec)                                                                        \
+    {                                                                                              \
+        EV_DATA, dir, p, n, 0, sec                                                                 \
+    }
+#define GAP(dir, n, sec)                                                                           \
+    {                                                                                              \
+        EV_GAP, dir, NULL, n, 0, sec                                                               \
+    }
+#define FIN(dir, sec)                                                                              \
+    {                                                                                              \
+        EV_CLOSE, dir, NULL, 0, 0, sec                                                             \
+    }
+#define RST(dir, sec)                                                                              \
+    {                                                                                              \
+        EV_CLOSE, dir, NULL, 0, 1, sec                                                             \
+    }
+#define FINISH(sec)                                                                                \
+    {                                                                                              \
+        EV_FINISH, 0, NULL, 0, 0, sec                                                              \
+    }
+#define NEV(a) (sizeof(a) / sizeof((a)[0]))
 
 enum { SPLIT_WHOLE, SPLIT_BYTE, SPLIT_RANDOM };
 
@@ -76,10 +94,9 @@ static char *describe(const ss_http_tx *t)
              "sseen=%llu sdec=%llu sgap=%llu shdr=%llu html=%zu:%llx | t=%ld.%ld %ld.%ld "
              "%ld.%ld %ld.%ld | scep=%d/%d/%d op=[%s] dmg=%x der=%d:%zu:%llx | "
              "bodies=%zu:%llx %zu:%llx",
-             (unsigned long long)t->index, t->flags,
-             (unsigned long long)t->htp_flags, t->method, t->protocol,
-             t->uri, t->uri_len, t->path, t->path_len, t->query_off, t->query_len, t->host,
-             t->user_agent, t->xff, t->req_content_type, (long long)t->req_content_length,
+             (unsigned long long)t->index, t->flags, (unsigned long long)t->htp_flags, t->method,
+             t->protocol, t->uri, t->uri_len, t->path, t->path_len, t->query_off, t->query_len,
+             t->host, t->user_agent, t->xff, t->req_content_type, (long long)t->req_content_length,
              (unsigned long long)t->req_body_seen, (unsigned long long)t->req_body_decoded,
              (unsigned long long)t->req_gap, (unsigned long long)t->req_header_bytes, t->status,
              t->res_protocol, t->reason, t->res_content_type, (long long)t->res_content_length,
@@ -230,8 +247,8 @@ static got *run_all(const ev *e, size_t nev, const ss_http_limits *lim)
                 while (a[at] == b[at])
                     at++;
                 at = at > 80 ? at - 80 : 0;
-                fail_msg("pass %d tx %zu differs:\n whole: ...%.300s\n split: ...%.300s", pass,
-                         i, a + at, b + at);
+                fail_msg("pass %d tx %zu differs:\n whole: ...%.300s\n split: ...%.300s", pass, i,
+                         a + at, b + at);
             }
             assert_int_equal(o->v[i].at_event, ref->v[i].at_event);
         }
@@ -250,7 +267,7 @@ static const char *memstr(const uint8_t *h, size_t hn, const char *needle)
     return NULL;
 }
 
-#define HAS(t, f)  (((t)->flags & (f)) == (f))
+#define HAS(t, f)   (((t)->flags & (f)) == (f))
 #define HASNT(t, f) (((t)->flags & (f)) == 0)
 
 /* ---- tests ------------------------------------------------------------------------------ */
@@ -315,8 +332,7 @@ static void test_getcacaps(void **state)
                       "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
                       "Server: Microsoft-IIS/10.0\r\nContent-Length: %zu\r\n\r\n%s",
                       sizeof(caps) - 1, caps);
-    const ev script[] = {DATA(0, req, 1), BIN(1, (const uint8_t *)res, (size_t)rn, 2),
-                         FINISH(3)};
+    const ev script[] = {DATA(0, req, 1), BIN(1, (const uint8_t *)res, (size_t)rn, 2), FINISH(3)};
     got *g = run_all(script, NEV(script), NULL);
     const ss_http_tx *t;
 
@@ -418,18 +434,17 @@ static void test_chunked(void **state)
 
 /* gzip -9 -n of an NDES default page (248 bytes) */
 static const uint8_t ndes_page_gz[] = {
-    0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x85, 0x8f, 0xcd, 0x0e, 0x82,
-    0x40, 0x0c, 0x84, 0x5f, 0x65, 0x8e, 0x7a, 0x91, 0x17, 0xd8, 0x70, 0x41, 0xae, 0x86, 0x84,
-    0x27, 0x80, 0xa5, 0xc8, 0xc6, 0xb2, 0x35, 0xdd, 0x22, 0xe1, 0xed, 0xe5, 0xc7, 0x44, 0x6f,
-    0xde, 0x9a, 0x4e, 0xe7, 0x9b, 0xa9, 0x1b, 0x6c, 0xe4, 0xdc, 0x0d, 0xd4, 0x74, 0xb9, 0xb3,
-    0x60, 0x4c, 0xf9, 0x8d, 0x6c, 0x16, 0x7d, 0xe0, 0x4a, 0xaf, 0xe0, 0x09, 0x65, 0x54, 0x61,
-    0x1e, 0x29, 0x1a, 0x6a, 0xd2, 0x6d, 0xe5, 0xb2, 0xe3, 0xd0, 0x65, 0x87, 0xad, 0x95, 0x6e,
-    0xf9, 0xef, 0x42, 0xc3, 0x2c, 0x73, 0xc2, 0x22, 0x13, 0x4c, 0x20, 0xad, 0x35, 0x21, 0xc2,
-    0x93, 0x5a, 0xe8, 0x83, 0x6f, 0x8c, 0x12, 0x7a, 0x51, 0xa8, 0x4c, 0x46, 0x9a, 0xb0, 0x8e,
-    0x62, 0x03, 0x29, 0xe2, 0x07, 0xdc, 0xed, 0xe0, 0x84, 0x29, 0x85, 0x78, 0xc7, 0x2a, 0xa1,
-    0x0e, 0xe3, 0x93, 0x09, 0xc5, 0x17, 0xf1, 0x1b, 0x5b, 0xa9, 0x98, 0x78, 0x61, 0x9c, 0xea,
-    0xa2, 0xac, 0xce, 0x17, 0x97, 0xed, 0x3d, 0xd7, 0xd2, 0xdb, 0xc7, 0x6f, 0x25, 0xd4, 0x4a,
-    0x0e, 0xf8, 0x00, 0x00, 0x00};
+    0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x85, 0x8f, 0xcd, 0x0e, 0x82, 0x40,
+    0x0c, 0x84, 0x5f, 0x65, 0x8e, 0x7a, 0x91, 0x17, 0xd8, 0x70, 0x41, 0xae, 0x86, 0x84, 0x27, 0x80,
+    0xa5, 0xc8, 0xc6, 0xb2, 0x35, 0xdd, 0x22, 0xe1, 0xed, 0xe5, 0xc7, 0x44, 0x6f, 0xde, 0x9a, 0x4e,
+    0xe7, 0x9b, 0xa9, 0x1b, 0x6c, 0xe4, 0xdc, 0x0d, 0xd4, 0x74, 0xb9, 0xb3, 0x60, 0x4c, 0xf9, 0x8d,
+    0x6c, 0x16, 0x7d, 0xe0, 0x4a, 0xaf, 0xe0, 0x09, 0x65, 0x54, 0x61, 0x1e, 0x29, 0x1a, 0x6a, 0xd2,
+    0x6d, 0xe5, 0xb2, 0xe3, 0xd0, 0x65, 0x87, 0xad, 0x95, 0x6e, 0xf9, 0xef, 0x42, 0xc3, 0x2c, 0x73,
+    0xc2, 0x22, 0x13, 0x4c, 0x20, 0xad, 0x35, 0x21, 0xc2, 0x93, 0x5a, 0xe8, 0x83, 0x6f, 0x8c, 0x12,
+    0x7a, 0x51, 0xa8, 0x4c, 0x46, 0x9a, 0xb0, 0x8e, 0x62, 0x03, 0x29, 0xe2, 0x07, 0xdc, 0xed, 0xe0,
+    0x84, 0x29, 0x85, 0x78, 0xc7, 0x2a, 0xa1, 0x0e, 0xe3, 0x93, 0x09, 0xc5, 0x17, 0xf1, 0x1b, 0x5b,
+    0xa9, 0x98, 0x78, 0x61, 0x9c, 0xea, 0xa2, 0xac, 0xce, 0x17, 0x97, 0xed, 0x3d, 0xd7, 0xd2, 0xdb,
+    0xc7, 0x6f, 0x25, 0xd4, 0x4a, 0x0e, 0xf8, 0x00, 0x00, 0x00};
 
 static void test_gzip(void **state)
 {
@@ -456,8 +471,8 @@ static void test_gzip(void **state)
     assert_int_equal(t->res_body_decoded, 248);
     assert_int_equal(t->res_body_len, 248);
     assert_int_equal(t->html_head_len, 248);
-    assert_non_null(memstr(t->html_head, t->html_head_len,
-                           "<title>Network Device Enrollment Service</title>"));
+    assert_non_null(
+        memstr(t->html_head, t->html_head_len, "<title>Network Device Enrollment Service</title>"));
     assert_memory_equal(t->res_body, t->html_head, 248);
     got_free(g);
 }
@@ -611,8 +626,9 @@ static void test_gap_in_body(void **state)
     static const char res[] = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA"
                               "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nB";
     uint8_t a[100], b[150];
-    const ev script[] = {DATA(0, head, 1), BIN(0, a, sizeof(a), 1), GAP(0, 50, 2),
-                         BIN(0, b, sizeof(b), 2), DATA(0, next, 3), DATA(1, res, 4), FINISH(5)};
+    const ev script[] = {
+        DATA(0, head, 1), BIN(0, a, sizeof(a), 1), GAP(0, 50, 2), BIN(0, b, sizeof(b), 2),
+        DATA(0, next, 3), DATA(1, res, 4),         FINISH(5)};
     got *g;
     const ss_http_tx *t;
 
@@ -667,8 +683,8 @@ static void test_gap_in_responses(void **state)
     static const char r2[] = "GET /scep?operation=GetCACert HTTP/1.1\r\nHost: s\r\n\r\n";
     static const char r3[] = "GET /scep?operation=GetNextCACert HTTP/1.1\r\nHost: s\r\n\r\n";
     static const char res1[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
-    const ev script[] = {DATA(0, r1, 1), DATA(0, r2, 1), DATA(1, res1, 2), GAP(1, 77, 3),
-                         DATA(0, r3, 4), FINISH(5)};
+    const ev script[] = {DATA(0, r1, 1), DATA(0, r2, 1), DATA(1, res1, 2),
+                         GAP(1, 77, 3),  DATA(0, r3, 4), FINISH(5)};
     got *g = run_all(script, NEV(script), NULL);
 
     (void)state;
@@ -717,6 +733,73 @@ static void test_response_without_request(void **state)
     assert_true(HAS(t, SS_HTTP_REQ_MISSING | SS_HTTP_RES_COMPLETE));
     assert_int_equal(t->status, 400);
     assert_string_equal(t->method, "");
+    got_free(g);
+}
+
+/* A start line split across packets: times come from the packets that carried the first and
+ * the last byte; an unfinished line at the end of input still shows as a transaction. */
+static void test_split_times(void **state)
+{
+    static const char a[] = "GET /scep?oper";
+    static const char b[] = "ation=GetCACaps HTTP/1.1\r\nHo";
+    static const char c[] = "st: s\r\n\r\n";
+    static const char r1[] = "HTTP/1.1 200 OK\r\nContent-";
+    static const char r2[] = "Length: 3\r\n\r\nAES";
+    static const char tail[] = "GET /scep?operation=GetCACert HT";
+    const ev script[] = {DATA(0, a, 1),  DATA(0, b, 2),    DATA(0, c, 3), DATA(1, r1, 4),
+                         DATA(1, r2, 5), DATA(0, tail, 6), FINISH(7)};
+    got *g = run_all(script, NEV(script), NULL);
+    const ss_http_tx *t;
+
+    (void)state;
+    assert_int_equal(g->n, 2);
+    t = &g->v[0].tx;
+    assert_true(HAS(t, SS_HTTP_REQ_COMPLETE | SS_HTTP_RES_COMPLETE));
+    assert_int_equal(t->scep.op, SS_SCEP_OP_GETCACAPS);
+    assert_int_equal(t->req_start.tv_sec, 1);
+    assert_int_equal(t->req_end.tv_sec, 3);
+    assert_int_equal(t->res_start.tv_sec, 4);
+    assert_int_equal(t->res_end.tv_sec, 5);
+    assert_int_equal(t->req_header_bytes, sizeof(a) + sizeof(b) + sizeof(c) - 3);
+    assert_int_equal(g->v[0].at_event, 4);
+    t = &g->v[1].tx;
+    assert_true(HAS(t, SS_HTTP_REQ_CUT_SHORT | SS_HTTP_RES_MISSING | SS_HTTP_AT_FINISH));
+    assert_int_equal(t->req_start.tv_sec, 6);
+    assert_int_equal(g->st.fed[0], sizeof(a) + sizeof(b) + sizeof(c) + sizeof(tail) - 4);
+    got_free(g);
+}
+
+/* CONNECT: libhtp holds the request side until it sees the answer. Refused, parsing goes on;
+ * accepted, what follows is a tunnel and is not parsed. */
+static void test_connect(void **state)
+{
+    static const char reqs[] = "CONNECT ndes:443 HTTP/1.1\r\nHost: ndes:443\r\n\r\n"
+                               "GET /scep?operation=GetCACaps HTTP/1.1\r\nHost: s\r\n\r\n";
+    static const char res[] = "HTTP/1.1 407 Proxy Authentication Required\r\n"
+                              "Content-Length: 0\r\n\r\n"
+                              "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nAES\n";
+    static const char req2[] = "CONNECT ndes:443 HTTP/1.1\r\nHost: ndes:443\r\n\r\n"
+                               "\x16\x03\x01\x00\x10hello, tunnel";
+    static const char res2[] = "HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x03";
+    const ev refused[] = {DATA(0, reqs, 1), DATA(1, res, 2), FINISH(3)};
+    const ev accepted[] = {DATA(0, req2, 1), DATA(1, res2, 2), FINISH(3)};
+    got *g = run_all(refused, NEV(refused), NULL);
+
+    (void)state;
+    assert_int_equal(g->n, 2);
+    assert_string_equal(g->v[0].tx.method, "CONNECT");
+    assert_int_equal(g->v[0].tx.status, 407);
+    assert_int_equal(g->v[1].tx.scep.op, SS_SCEP_OP_GETCACAPS);
+    assert_int_equal(g->v[1].tx.status, 200);
+    assert_true(HAS(&g->v[1].tx, SS_HTTP_REQ_COMPLETE | SS_HTTP_RES_COMPLETE));
+    got_free(g);
+
+    g = run_all(accepted, NEV(accepted), NULL);
+    assert_int_equal(g->n, 1);
+    assert_string_equal(g->v[0].tx.method, "CONNECT");
+    assert_int_equal(g->v[0].tx.status, 200);
+    assert_int_equal(g->st.stopped[0], SS_HTTP_STOP_TUNNEL);
+    assert_int_equal(g->st.stopped[1], SS_HTTP_STOP_TUNNEL);
     got_free(g);
 }
 
@@ -883,7 +966,8 @@ static void test_too_long(void **state)
     lim.max_field = 4096;
     req = malloc(10000);
     assert_non_null(req);
-    n = (size_t)snprintf(req, 10000, "GET /certsrv/mscep/mscep.dll?operation=PKIOperation&message=");
+    n = (size_t)snprintf(req, 10000,
+                         "GET /certsrv/mscep/mscep.dll?operation=PKIOperation&message=");
     for (i = 0; i < 8000; i++)
         req[n++] = 'A';
     memcpy(req + n, " HTTP/1.1\r\nHost: s\r\n\r\n", 23);
@@ -908,8 +992,7 @@ static void test_get_pkioperation(void **state)
                               "&message=MIECAwQFBj4%2F%2B%2F8%3D HTTP/1.1\r\nHost: ndes\r\n\r\n";
     static const char res[] = "HTTP/1.1 403 Forbidden\r\nContent-Type: text/html\r\n"
                               "Content-Length: 9\r\n\r\nForbidden";
-    static const uint8_t der[] = {0x30, 0x81, 0x02, 0x03, 0x04, 0x05,
-                                  0x06, 0x3e, 0x3f, 0xfb, 0xff};
+    static const uint8_t der[] = {0x30, 0x81, 0x02, 0x03, 0x04, 0x05, 0x06, 0x3e, 0x3f, 0xfb, 0xff};
     const ev script[] = {DATA(0, req, 1), DATA(1, res, 2), FINISH(3)};
     got *g = run_all(script, NEV(script), NULL);
     const ss_http_tx *t;
@@ -944,18 +1027,31 @@ static void test_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_simple_get),     cmocka_unit_test(test_getcacaps),
-        cmocka_unit_test(test_post_binary),    cmocka_unit_test(test_chunked),
-        cmocka_unit_test(test_gzip),           cmocka_unit_test(test_pipelined),
-        cmocka_unit_test(test_continue),       cmocka_unit_test(test_cut_short),
-        cmocka_unit_test(test_no_response),    cmocka_unit_test(test_request_cut),
-        cmocka_unit_test(test_close_delimited), cmocka_unit_test(test_gap_in_body),
-        cmocka_unit_test(test_gap_in_headers), cmocka_unit_test(test_gap_in_responses),
-        cmocka_unit_test(test_client_rst),     cmocka_unit_test(test_response_without_request),
-        cmocka_unit_test(test_pending_limit),  cmocka_unit_test(test_body_cap),
-        cmocka_unit_test(test_memory_budget),  cmocka_unit_test(test_many),
+        cmocka_unit_test(test_simple_get),
+        cmocka_unit_test(test_getcacaps),
+        cmocka_unit_test(test_post_binary),
+        cmocka_unit_test(test_chunked),
+        cmocka_unit_test(test_gzip),
+        cmocka_unit_test(test_pipelined),
+        cmocka_unit_test(test_continue),
+        cmocka_unit_test(test_cut_short),
+        cmocka_unit_test(test_no_response),
+        cmocka_unit_test(test_request_cut),
+        cmocka_unit_test(test_close_delimited),
+        cmocka_unit_test(test_gap_in_body),
+        cmocka_unit_test(test_gap_in_headers),
+        cmocka_unit_test(test_gap_in_responses),
+        cmocka_unit_test(test_client_rst),
+        cmocka_unit_test(test_response_without_request),
+        cmocka_unit_test(test_pending_limit),
+        cmocka_unit_test(test_body_cap),
+        cmocka_unit_test(test_connect),
+        cmocka_unit_test(test_split_times),
+        cmocka_unit_test(test_memory_budget),
+        cmocka_unit_test(test_many),
         cmocka_unit_test(test_gap_then_many),
-        cmocka_unit_test(test_too_long),       cmocka_unit_test(test_get_pkioperation),
+        cmocka_unit_test(test_too_long),
+        cmocka_unit_test(test_get_pkioperation),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

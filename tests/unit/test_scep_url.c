@@ -44,7 +44,8 @@ static char *url_for(const char *s, esc_mode mode)
     char *u = malloc(n * 5 + 128);
 
     assert_non_null(u);
-    o = (size_t)sprintf(u, "/certsrv/mscep/mscep.dll/pkiclient.exe?operation=PKIOperation&message=");
+    o = (size_t)sprintf(u,
+                        "/certsrv/mscep/mscep.dll/pkiclient.exe?operation=PKIOperation&message=");
     for (i = 0; i < n; i++) {
         char ch = s[i];
         if (mode == ESC_NOPAD && ch == '=')
@@ -104,17 +105,17 @@ static void test_case_and_paths(void **state)
         int case_differs;
         int is_scep;
     } cases[] = {
-        {"/CertSrv/MSCEP/MSCEP.DLL?OPERATION=getcacaps", SS_SCEP_PATH_NDES, SS_SCEP_OP_GETCACAPS,
-         1, 1},
+        {"/CertSrv/MSCEP/MSCEP.DLL?OPERATION=getcacaps", SS_SCEP_PATH_NDES, SS_SCEP_OP_GETCACAPS, 1,
+         1},
         {"/certsrv/mscep/mscep.dll/", SS_SCEP_PATH_NDES, SS_SCEP_OP_NONE, 0, 1},
         {"\\certsrv\\mscep\\mscep.dll", SS_SCEP_PATH_NDES, SS_SCEP_OP_NONE, 0, 1},
-        {"//certsrv//mscep/mscep.dll?Operation=GetCACert", SS_SCEP_PATH_NDES,
-         SS_SCEP_OP_GETCACERT, 0, 1},
+        {"//certsrv//mscep/mscep.dll?Operation=GetCACert", SS_SCEP_PATH_NDES, SS_SCEP_OP_GETCACERT,
+         0, 1},
         {"/certsrv/mscep/%6Dscep.dll", SS_SCEP_PATH_NDES, SS_SCEP_OP_NONE, 0, 1},
         {"/certsrv/mscep/mscep.dll/PKICLIENT.EXE?operation=PKIOperation",
          SS_SCEP_PATH_NDES_PKICLIENT, SS_SCEP_OP_PKIOPERATION, 0, 1},
-        {"http://ndes.corp.test:80/certsrv/mscep/mscep.dll?operation=GetCACaps",
-         SS_SCEP_PATH_NDES, SS_SCEP_OP_GETCACAPS, 0, 1},
+        {"http://ndes.corp.test:80/certsrv/mscep/mscep.dll?operation=GetCACaps", SS_SCEP_PATH_NDES,
+         SS_SCEP_OP_GETCACAPS, 0, 1},
         {"/certsrv/mscep_admin/", SS_SCEP_PATH_NDES_ADMIN, SS_SCEP_OP_NONE, 0, 0},
         {"/scep?operation=GetCACaps", SS_SCEP_PATH_GENERIC, SS_SCEP_OP_GETCACAPS, 0, 1},
         {"/scep", SS_SCEP_PATH_GENERIC, SS_SCEP_OP_NONE, 0, 1},
@@ -390,12 +391,18 @@ static void test_move(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_operations),        cmocka_unit_test(test_case_and_paths),
-        cmocka_unit_test(test_other_operation_kept), cmocka_unit_test(test_message_label),
-        cmocka_unit_test(test_bare_url),          cmocka_unit_test(test_message_roundtrip),
-        cmocka_unit_test(test_message_damage),    cmocka_unit_test(test_no_message_or_post),
-        cmocka_unit_test(test_huge_url),          cmocka_unit_test(test_prefixes),
-        cmocka_unit_test(test_names),             cmocka_unit_test(test_move),
+        cmocka_unit_test(test_operations),
+        cmocka_unit_test(test_case_and_paths),
+        cmocka_unit_test(test_other_operation_kept),
+        cmocka_unit_test(test_message_label),
+        cmocka_unit_test(test_bare_url),
+        cmocka_unit_test(test_message_roundtrip),
+        cmocka_unit_test(test_message_damage),
+        cmocka_unit_test(test_no_message_or_post),
+        cmocka_unit_test(test_huge_url),
+        cmocka_unit_test(test_prefixes),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_move),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
