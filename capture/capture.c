@@ -226,6 +226,8 @@ int ss_capture_packet(ss_capture *c, int linktype, const struct pcap_pkthdr *h, 
         return -1;
     }
     c->st.tcp_packets++;
+    if (p.payload_declared > p.payload_len)
+        c->st.payload_cut++;
 
     int dir = 0;
     ss_flow *f = ss_flow_table_find(c->flows, p.ip_version, p.src, p.sport, p.dst, p.dport, &dir);

@@ -206,7 +206,7 @@ void ss_flows_view_summary(ss_flows_view *v, const scepsniff_stats *st)
             (unsigned long long)st->packets, (unsigned long long)st->tcp_packets,
             (unsigned long long)st->flows, (unsigned long long)st->flows_evicted,
             (unsigned long long)st->not_ip, (unsigned long long)st->not_tcp,
-            (unsigned long long)st->truncated, (unsigned long long)st->invalid,
+            (unsigned long long)(st->truncated + st->payload_cut), (unsigned long long)st->invalid,
             (unsigned long long)st->ip_fragments, (unsigned long long)st->ip_reassembled,
             (unsigned long long)st->ip_frag_dropped);
     if (st->stream_bytes_dropped)

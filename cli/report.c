@@ -221,8 +221,13 @@ static void print_exchange(ss_report *r, const scepsniff_event *ev)
     const char *sev = ex->severity == SCEPSNIFF_SEV_ERROR     ? "ERROR"
                       : ex->severity == SCEPSNIFF_SEV_WARNING ? "WARN"
                                                               : "ok";
-    fprintf(r->out, "%s  %-15s > %-21s %-28s %3s  %s%-5s %s%s", when, ex->device, server, op,
-            status, color(r, ex->severity), sev, ex->verdict, reset(r));
+    char who[96];
+    if (strcmp(ex->device, f->client_ip))
+        snprintf(who, sizeof(who), "%s via %s", ex->device, f->client_ip); /* X-Forwarded-For */
+    else
+        snprintf(who, sizeof(who), "%s", ex->device);
+    fprintf(r->out, "%s  %-15s > %-21s %-28s %3s  %s%-5s %s%s", when, who, server, op, status,
+            color(r, ex->severity), sev, ex->verdict, reset(r));
     if (ex->pki_status[0])
         fprintf(r->out, "  pkiStatus=%s%s%s", ex->pki_status, ex->fail_info[0] ? " failInfo=" : "",
                 ex->fail_info);
@@ -312,10 +317,15 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Nearest-rank percentile of sorted v (n > 0): the smallest value with at least p of the
+ * samples at or below it. */
 static double pct(const double *v, unsigned n, double p)
 {
-    unsigned i = (unsigned)(p * (double)(n - 1) + 0.5);
-    return v[i < n ? i : n - 1];
+    double rank = p * (double)n;
+    unsigned i = (unsigned)rank;
+    if ((double)i < rank)
+        i++;
+    return v[i ? i - 1 : 0];
 }
 
 void ss_report_summary(ss_report *r, const scepsniff_stats *st)
@@ -348,8 +358,12 @@ void ss_report_summary(ss_report *r, const scepsniff_stats *st)
     }
     fprintf(r->out,
             "\n%llu packets, %llu TCP flows (%llu evicted at caps), %llu packets cut short by "
-            "the capture, %llu malformed\n",
+            "the capture%s, %llu malformed\n",
             (unsigned long long)st->packets, (unsigned long long)st->flows,
-            (unsigned long long)st->flows_evicted, (unsigned long long)st->truncated,
+            (unsigned long long)st->flows_evicted,
+            (unsigned long long)(st->truncated + st->payload_cut),
+            st->truncated + st->payload_cut ? " (snaplen: bytes missing from this capture, not "
+                                              "from the network)"
+                                            : "",
             (unsigned long long)st->invalid);
 }

@@ -8,6 +8,9 @@
 #include <string.h>
 
 #define SS_ENR_BUCKETS 4096
+/* Transactions that ended recently: the same transaction seen on a second leg (device → proxy
+ * and proxy → NDES) or retransmitted belongs to the enrollment already reported. */
+#define SS_ENR_RECENT 256
 
 typedef struct entry {
     scepsniff_enrollment pub;
@@ -27,6 +30,8 @@ struct ss_enrollments {
     size_t n, max;
     unsigned stall;
     uint64_t next_id;
+    char recent[SS_ENR_RECENT][72]; /* transaction ids of concluded enrollments, a ring */
+    unsigned recent_next;
     ss_enrollment_fn emit;
     void *ctx;
 };
@@ -93,9 +98,23 @@ static void to_newest(ss_enrollments *e, entry *x)
 }
 
 /* Reports x with outcome and reason, and forgets it. */
+static int recently_concluded(const ss_enrollments *e, const char *txid)
+{
+    if (!*txid)
+        return 0;
+    for (unsigned i = 0; i < SS_ENR_RECENT; i++)
+        if (!strcmp(e->recent[i], txid))
+            return 1;
+    return 0;
+}
+
 static void conclude(ss_enrollments *e, entry *x, const char *outcome, const char *reason,
                      const struct timeval *ts)
 {
+    if (x->pub.transaction_id[0]) {
+        snprintf(e->recent[e->recent_next], sizeof(e->recent[0]), "%s", x->pub.transaction_id);
+        e->recent_next = (e->recent_next + 1) % SS_ENR_RECENT;
+    }
     x->pub.outcome = outcome;
     snprintf(x->pub.reason, sizeof(x->pub.reason), "%s", reason);
     x->pub.end = x->last;
@@ -138,6 +157,8 @@ static entry *find(ss_enrollments *e, const char *device)
 void ss_enrollments_add(ss_enrollments *e, const scepsniff_exchange *ex, const scepsniff_flow *flow,
                         const struct timeval *ts)
 {
+    if (!strcmp(ex->operation, "PKIOperation") && recently_concluded(e, ex->transaction_id))
+        return; /* the other leg of a transaction already reported */
     entry *x = find(e, ex->device);
     if (!x) {
         if (e->n >= e->max && e->oldest)
@@ -182,7 +203,9 @@ void ss_enrollments_add(ss_enrollments *e, const scepsniff_exchange *ex, const s
     if (strcmp(ex->operation, "PKIOperation"))
         return;
     x->pkiop = 1;
-    if (!strcmp(ex->pki_status, "SUCCESS")) {
+    if (!strcmp(ex->pki_status, "SUCCESS") && ex->severity == SCEPSNIFF_SEV_ERROR) {
+        conclude(e, x, "failed", x->problem, ts); /* issued, but the device cannot accept it */
+    } else if (!strcmp(ex->pki_status, "SUCCESS")) {
         conclude(e, x, "issued", "the CA issued the certificate", ts);
     } else if (!strcmp(ex->pki_status, "FAILURE")) {
         char why[256];

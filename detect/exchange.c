@@ -14,6 +14,17 @@ int ss_exchange_has(const scepsniff_exchange *ex, ss_finding_id id)
     return 0;
 }
 
+void ss_exchange_append(scepsniff_exchange *ex, ss_finding_id id, const char *text)
+{
+    const char *code = ss_finding_get(id)->code;
+    for (unsigned i = 0; i < ex->nfindings; i++) {
+        if (ex->findings[i].code != code)
+            continue;
+        size_t n = strlen(ex->findings[i].detail);
+        snprintf(ex->findings[i].detail + n, sizeof(ex->findings[i].detail) - n, "%s", text);
+    }
+}
+
 void ss_exchange_add(scepsniff_exchange *ex, ss_finding_id id, const char *fmt, ...)
 {
     const ss_finding_def *def = ss_finding_get(id);

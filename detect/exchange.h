@@ -10,6 +10,8 @@
  * not added twice; past SCEPSNIFF_MAX_FINDINGS the least severe is dropped. */
 void ss_exchange_add(scepsniff_exchange *ex, ss_finding_id id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Appends text to the detail of finding id, when ex carries it. */
+void ss_exchange_append(scepsniff_exchange *ex, ss_finding_id id, const char *text);
 /* 1 when ex carries finding id. */
 int ss_exchange_has(const scepsniff_exchange *ex, ss_finding_id id);
 /* Recomputes ex->verdict and ex->severity from the findings ("ok" when none is a problem). */

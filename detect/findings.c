@@ -663,9 +663,10 @@ static const ss_finding_def ss_findings[] = {
             .severity = SCEPSNIFF_SEV_WARNING,
             .summary = "The request is encrypted with single DES: weak, and refused by many "
                        "servers",
-            .causes = "the server's GetCACaps offered neither AES nor DES3, so the client fell "
-                      "back to DES; "
-                      "an old or misconfigured client, or one that ignores GetCACaps",
+            .causes = "a client that ignores GetCACaps or is set to DES (micromdm's scepclient "
+                      "uses DES even when AES and DES3 are offered); "
+                      "the server's GetCACaps offered neither AES nor DES3, so the client fell "
+                      "back to DES",
             .check = "the server's GetCACaps answer in this capture (NDES offers DES3); "
                      "the client's SCEP encryption setting; "
                      "servers built on OpenSSL 3 refuse DES unless its legacy provider is "

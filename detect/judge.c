@@ -246,7 +246,13 @@ static void judge_status(const ss_http_tx *h, scepsniff_exchange *ex)
                         h->server[0] ? ", Server: " : "", h->server);
         return;
     case 504:
-        ss_exchange_add(ex, SS_F_HTTP_504, "HTTP 504 %s", h->reason);
+        if (strstr(h->host, "msappproxy.net"))
+            ss_exchange_add(ex, SS_F_HTTP_504,
+                            "HTTP 504 %s from the Entra application proxy "
+                            "(Host %s): its connector did not reach NDES",
+                            h->reason, h->host);
+        else
+            ss_exchange_add(ex, SS_F_HTTP_504, "HTTP 504 %s", h->reason);
         return;
     default:
         if (h->status >= 300)
@@ -308,7 +314,12 @@ static void judge_reply_msg(const ss_decoded_tx *tx, scepsniff_exchange *ex)
 {
     const ss_http_tx *h = tx->http;
     const ss_scep_msg *m = tx->reply, *q = tx->request;
-    if (m->verdict.status != SS_SCEP_OK || m->message_type != 3) {
+    /* The decoder calls a reply without the CMS contentType attribute malformed; when that is
+     * all that is wrong, the reply is readable and the specific finding says more. */
+    int only_content_type = m->verdict.status == SS_SCEP_MALFORMED &&
+                            m->verdict.reason == SS_SCEP_R_MISSING_ATTR &&
+                            !m->has_content_type_attr && strstr(m->verdict.detail, "contentType");
+    if ((m->verdict.status != SS_SCEP_OK && !only_content_type) || m->message_type != 3) {
         if (!body_incomplete(h, 0))
             ss_exchange_add(ex, SS_F_SCEP_MALFORMED_REPLY, "%s: %s",
                             m->verdict.status != SS_SCEP_OK ? ss_scep_reason_name(m->verdict.reason)
@@ -365,6 +376,16 @@ static void judge_reply_msg(const ss_decoded_tx *tx, scepsniff_exchange *ex)
     }
     if (!m->has_content_type_attr)
         ss_exchange_add(ex, SS_F_SCEP_NO_CONTENT_TYPE, NULL);
+    /* A reply signed with a certificate outside its validity is rejected by the device. */
+    const struct timeval *now = h->res_end.tv_sec ? &h->res_end : &h->req_start;
+    if (m->signer_cert_found && m->signer.times_ok && now->tv_sec > m->signer.not_after)
+        ss_exchange_add(ex, SS_F_CERT_EXPIRED,
+                        "the reply is signed by %s, which expired %s: the device rejects it",
+                        m->signer.subject, m->signer.not_after_iso);
+    else if (m->signer_cert_found && m->signer.times_ok && now->tv_sec < m->signer.not_before)
+        ss_exchange_add(ex, SS_F_CERT_NOT_YET_VALID,
+                        "the reply is signed by %s, valid only from %s", m->signer.subject,
+                        m->signer.not_before_iso);
 }
 
 static void judge_caps(const ss_decoded_tx *tx, scepsniff_exchange *ex)
@@ -435,6 +456,13 @@ void ss_judge_tx(const ss_judge_ctx *jc, const ss_decoded_tx *tx, scepsniff_exch
         return;
     if (tx->reply)
         judge_reply_msg(tx, ex);
+    /* the server failed on a request encrypted to a certificate it never handed out: say so
+     * where the administrator reads first, in the failure itself */
+    if (ss_exchange_has(ex, SS_F_UNKNOWN_RECIPIENT))
+        ss_exchange_append(ex,
+                           ss_exchange_has(ex, SS_F_HTTP_500) ? SS_F_HTTP_500 : SS_F_SCEP_FAILURE,
+                           "; the request is encrypted to a certificate this server did not hand "
+                           "out (scep.unknown_recipient): it cannot decrypt it");
     if (tx->caps)
         judge_caps(tx, ex);
     if (tx->certs)

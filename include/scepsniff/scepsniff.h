@@ -186,6 +186,7 @@ typedef struct scepsniff_stats {
     uint64_t not_ip;               /* link payload that is not IPv4/IPv6 (ARP, LLDP, ...) */
     uint64_t not_tcp;              /* IP, but UDP, ICMP, ... */
     uint64_t truncated;            /* cut by the capture (snaplen) before the TCP header ended */
+    uint64_t payload_cut;          /* TCP payload cut by the capture (snaplen): capture gaps */
     uint64_t invalid;              /* malformed headers */
     uint64_t ip_fragments;         /* IPv4/IPv6 fragments seen */
     uint64_t ip_reassembled;       /* datagrams rebuilt from fragments */
