@@ -23,10 +23,10 @@
 
 #include "scep_certs.h"
 
-#define SS_RA_MAX_KEYS    16            /* old and new RA keys after renewals, with room */
-#define SS_RA_MAX_FILE    (256u * 1024) /* no key, certificate or PKCS#12 file comes close */
-#define SS_RA_LABEL_LEN   64
-#define SS_RA_ERR_LEN     256 /* a good size for the err buffers below */
+#define SS_RA_MAX_KEYS  16            /* old and new RA keys after renewals, with room */
+#define SS_RA_MAX_FILE  (256u * 1024) /* no key, certificate or PKCS#12 file comes close */
+#define SS_RA_LABEL_LEN 64
+#define SS_RA_ERR_LEN   256 /* a good size for the err buffers below */
 
 typedef struct ss_ra_keys ss_ra_keys;
 

@@ -182,8 +182,10 @@ void ss_detector_on_event(void *ctx, void **above, const scepsniff_event *ev)
         }
         return;
     }
-    /* FLOW_END: a connection reset before any request is an exchange of its own */
-    if (df && !df->txs && df->rst_dir >= 0 && df->established.tv_sec && scep_target(d, ev->flow)) {
+    /* FLOW_END: a connection reset before any request is an exchange of its own — only when
+     * the client sent nothing at all: a reset after plain web or TLS traffic is not SCEP */
+    if (df && !df->txs && df->rst_dir >= 0 && df->established.tv_sec &&
+        !ev->flow->payload_bytes[SCEPSNIFF_DIR_TO_SERVER] && scep_target(d, ev->flow)) {
         scepsniff_event rst = *ev;
         char why[96];
         rst.ts = df->rst_ts;

@@ -162,7 +162,8 @@ void ss_enrollments_add(ss_enrollments *e, const scepsniff_exchange *ex, const s
     entry *x = find(e, ex->device);
     if (!x) {
         if (e->n >= e->max && e->oldest)
-            settle(e, e->oldest, ts, 1);
+            conclude(e, e->oldest, "open", "not followed further: scepsniff's device table is full",
+                     ts);
         if (!(x = calloc(1, sizeof(*x))))
             return;
         x->pub.id = ++e->next_id;
@@ -186,16 +187,16 @@ void ss_enrollments_add(ss_enrollments *e, const scepsniff_exchange *ex, const s
         snprintf(x->pub.transaction_id, sizeof(x->pub.transaction_id), "%s", ex->transaction_id);
     if (ex->severity > SCEPSNIFF_SEV_OK)
         x->pub.problems++;
+    /* where the enrollment stands is where its latest exchange left it: a retry that works
+     * clears an earlier error */
+    x->worst = ex->severity;
     if (ex->severity == SCEPSNIFF_SEV_ERROR) {
-        x->worst = SCEPSNIFF_SEV_ERROR;
         const scepsniff_finding *f = NULL;
         for (unsigned i = 0; i < ex->nfindings; i++)
             if (ex->findings[i].code == ex->verdict)
                 f = &ex->findings[i];
         snprintf(x->problem, sizeof(x->problem), "%s: %s%s%s", ex->operation,
                  f ? f->summary : ex->verdict, f && f->detail[0] ? " — " : "", f ? f->detail : "");
-    } else if (ex->severity == SCEPSNIFF_SEV_OK && !strcmp(ex->operation, "PKIOperation")) {
-        x->worst = SCEPSNIFF_SEV_OK; /* a later success outweighs an earlier retry's error */
     }
     if (!strcmp(ex->operation, "GetCACert") && ex->status == 200 &&
         ex->severity != SCEPSNIFF_SEV_ERROR)

@@ -789,6 +789,88 @@ static const ss_finding_def ss_findings[] = {
                 "; "
                 "other findings for this device",
         },
+    /* ---- the request opened with the RA key ---- */
+    [SS_F_RA_KEY_NO_MATCH] =
+        {
+            .code = "ra_key.no_match",
+            .severity = SCEPSNIFF_SEV_WARNING,
+            .summary = "None of the RA keys given to scepsniff opens this request",
+            .causes = "the request is encrypted to another RA certificate than the key given "
+                      "(an old one after a renewal, or another NDES server's); "
+                      "the key file given is not the CEP Encryption key",
+            .check = "the recipient named in the detail against the CEP Encryption certificate "
+                     "in certlm.msc on NDES; "
+                     "which certificate GetCACert hands out (scepsniff -v); "
+                     "export the CEP Encryption key again (with its private key) for --ra-key",
+        },
+    [SS_F_RA_KEY_OLD_CERT] =
+        {
+            .code = "ra_key.old_certificate",
+            .severity = SCEPSNIFF_SEV_WARNING,
+            .summary = "The request opens with the RA key, but is addressed to another "
+                       "certificate of it",
+            .causes = "the device encrypted to an RA certificate that was renewed with the same "
+                      "key; "
+                      "the device cached the RA certificate from an earlier GetCACert",
+            .check = "the recipient (issuer, serial) in the detail against the current CEP "
+                     "Encryption certificate; "
+                     "whether the device fetches GetCACert before each enrollment",
+        },
+    [SS_F_CSR_SIGNATURE_INVALID] =
+        {
+            .code = "csr.signature_invalid",
+            .severity = SCEPSNIFF_SEV_ERROR,
+            .summary = "The certificate request's own signature does not verify: the CA will "
+                       "refuse it",
+            .causes = "the request was altered after signing; "
+                      "a client bug in building the request",
+            .check = "the device's SCEP client version; "
+                     "the CA's Failed Requests for this request",
+        },
+    [SS_F_CSR_WEAK_KEY] =
+        {
+            .code = "csr.weak_key",
+            .severity = SCEPSNIFF_SEV_WARNING,
+            .summary = "The request's RSA key is shorter than 2048 bits: CA templates usually "
+                       "refuse it",
+            .causes = "the SCEP profile's key size is set below 2048; "
+                      "an old client default",
+            .check = "the key size in the Intune SCEP profile; "
+                     "the minimum key size of the certificate template on the CA",
+        },
+    [SS_F_CSR_NO_SAN] =
+        {
+            .code = "csr.no_san",
+            .severity = SCEPSNIFF_SEV_WARNING,
+            .summary = "An Android device's request has no subject alternative name",
+            .causes = "the SCEP profile defines no SAN (Android Enterprise needs one, e.g. the "
+                      "UPN, for the certificate to be used); "
+                      "a variable in the profile's SAN resolved to nothing for this user",
+            .check = "the Subject alternative name of the Intune SCEP profile; "
+                     "that the user has the attribute the profile uses (UPN, e-mail)",
+        },
+    [SS_F_CSR_EMPTY_IDENTITY] =
+        {
+            .code = "csr.empty_identity",
+            .severity = SCEPSNIFF_SEV_ERROR,
+            .summary = "The request names no one: empty subject and no subject alternative name",
+            .causes = "the SCEP profile's subject and SAN both resolved to nothing; "
+                      "a client bug",
+            .check = "the Subject name format and Subject alternative name of the SCEP profile; "
+                     "the user's attributes in Entra ID",
+        },
+    [SS_F_CSR_SIGNER_KEY_DIFFERS] =
+        {
+            .code = "csr.signer_key_differs",
+            .severity = SCEPSNIFF_SEV_WARNING,
+            .summary = "The request is signed by another key than the one it asks a certificate "
+                       "for",
+            .causes = "a client that signs PKCSReq with a different key, which RFC 8894 "
+                      "forbids; "
+                      "a renewal sent as PKCSReq instead of RenewalReq",
+            .check = "the client's SCEP implementation and version; "
+                     "whether the server accepts it (the reply's pkiStatus)",
+        },
 };
 
 _Static_assert(sizeof(ss_findings) / sizeof(ss_findings[0]) == SS_F_COUNT,

@@ -60,6 +60,14 @@ typedef enum ss_finding_id {
     SS_F_CAPS_NO_AES,
     /* enrollments */
     SS_F_ENROLL_STALLED, /* CA certificate fetched, no PKIOperation followed */
+    /* the request opened with the RA key (--ra-key) */
+    SS_F_RA_KEY_NO_MATCH, /* no given key opens the request */
+    SS_F_RA_KEY_OLD_CERT, /* opened by a key whose certificate is not the recipient */
+    SS_F_CSR_SIGNATURE_INVALID,
+    SS_F_CSR_WEAK_KEY,           /* RSA < 2048 */
+    SS_F_CSR_NO_SAN,             /* Android device, no subjectAltName */
+    SS_F_CSR_EMPTY_IDENTITY,     /* empty subject and no SAN */
+    SS_F_CSR_SIGNER_KEY_DIFFERS, /* PKCSReq signed by another key than the CSR's */
     SS_F_COUNT
 } ss_finding_id;
 

@@ -101,8 +101,11 @@ static int judge_transport(const ss_judge_ctx *jc, const ss_http_tx *h, scepsnif
             ss_exchange_add(ex, SS_F_OPEN_AT_END, "awaiting the response when the capture ended");
         else if (f & SS_HTTP_REQ_CUT_SHORT)
             ss_exchange_add(ex, SS_F_REQUEST_TRUNCATED,
-                            "the client closed after %llu of %lld declared request body bytes",
-                            (unsigned long long)h->req_body_seen, (long long)h->req_content_length);
+                            "the %s closed after %llu of %lld declared request body bytes%s",
+                            (f & SS_HTTP_SERVER_FIN) ? "server" : "client",
+                            (unsigned long long)h->req_body_seen, (long long)h->req_content_length,
+                            (f & SS_HTTP_SERVER_FIN) ? " (a request size limit on the server?)"
+                                                     : "");
         else if (f & SS_HTTP_SERVER_FIN)
             ss_exchange_add(ex, SS_F_NO_RESPONSE,
                             "the server closed the connection without "
@@ -122,7 +125,16 @@ static int judge_transport(const ss_judge_ctx *jc, const ss_http_tx *h, scepsnif
         else if (f & SS_HTTP_CLIENT_RST)
             ss_exchange_add(ex, SS_F_RESET_BY_CLIENT, "reset after %llu response body bytes",
                             (unsigned long long)h->res_body_seen);
-        else if ((f & SS_HTTP_AT_FINISH) && jc->flow_end != SCEPSNIFF_STREAM_IDLE_TIMEOUT)
+        else if ((f & SS_HTTP_AT_FINISH) && jc->flow_end == SCEPSNIFF_STREAM_EVICTED)
+            ss_exchange_add(ex, SS_F_CAPTURE_GAP,
+                            "the flow was dropped at scepsniff's flow or "
+                            "memory cap while the response arrived");
+        else if ((f & SS_HTTP_AT_FINISH) && jc->flow_end == SCEPSNIFF_STREAM_IDLE_TIMEOUT)
+            ss_exchange_add(ex, SS_F_TIMED_OUT,
+                            "the response stopped after %llu body bytes and "
+                            "no packet came for the idle timeout",
+                            (unsigned long long)h->res_body_seen);
+        else if (f & SS_HTTP_AT_FINISH)
             ss_exchange_add(ex, SS_F_OPEN_AT_END,
                             "the response was still arriving when the "
                             "capture ended");
@@ -169,7 +181,8 @@ static void judge_message_param(const ss_http_tx *h, scepsniff_exchange *ex)
     if (h->status == 200)
         return;
     size_t line = h->uri_len + strlen(h->method) + 10;
-    if (u->query_len > SS_SCEP_IIS_MAX_QUERY || u->url_len > SS_SCEP_IIS_MAX_URL)
+    /* IIS's maxUrl counts the part before '?', maxQueryString the rest */
+    if (u->query_len > SS_SCEP_IIS_MAX_QUERY || u->path_len > SS_SCEP_IIS_MAX_URL)
         ss_exchange_add(ex, SS_F_URL_OVER_IIS_LIMIT,
                         "query %zu bytes, URL %zu bytes; IIS request filtering allows %u and %u "
                         "by default",
@@ -335,8 +348,11 @@ static void judge_reply_msg(const ss_decoded_tx *tx, scepsniff_exchange *ex)
         copy(ex->pki_status, sizeof(ex->pki_status), ss_scep_pki_status_name(m->pki_status));
     if (m->fail_info >= 0) {
         const char *n = ss_scep_fail_info_name(m->fail_info);
+        const char *cmp = ss_scep_fail_info_cmp_name(m->fail_info); /* EJBCA's CMP numbers */
         if (n)
             copy(ex->fail_info, sizeof(ex->fail_info), n);
+        else if (cmp)
+            snprintf(ex->fail_info, sizeof(ex->fail_info), "%ld (%s)", m->fail_info, cmp);
         else
             snprintf(ex->fail_info, sizeof(ex->fail_info), "%ld", m->fail_info);
     }
