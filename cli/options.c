@@ -3,6 +3,7 @@
 #include "cli/options.h"
 
 #include <getopt.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,39 +23,48 @@ enum {
     OPT_COLOR,
     OPT_STALL,
     OPT_CERT_WARN,
-    OPT_FORMAT
+    OPT_FORMAT,
+    OPT_RA_KEY,
+    OPT_RA_PASSWORD_FILE,
+    OPT_SHOW_SECRETS
 };
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: scepsniff [-r FILE]... [-i IFACE] [options] [BPF expression]\n"
-            "  -r FILE            read a pcap/pcapng file (\"-\" = standard input); repeatable\n"
-            "  -i IFACE           capture live on IFACE\n"
-            "  -B KiB             live capture ring buffer size (default 32768)\n"
-            "  -s SNAPLEN         live capture snapshot length (default 262144)\n"
-            "  -Z USER            drop privileges to USER after opening the device\n"
-            "                     (default when started as root: nobody)\n"
-            "  -c COUNT           stop after COUNT packets\n"
-            "  --flows            diagnostic view: each TCP flow with its stream events\n"
-            "  --json             JSON lines instead of text (same as --format json)\n"
-            "  --format FMT       text (default), json, or w3c: each exchange as the IIS log\n"
-            "                     line it would make, to set beside the NDES server's log\n"
-            "  -w FILE            write the packets of flows that carried SCEP to FILE (pcap)\n"
-            "  -q                 only problems, and the summary\n"
-            "  -v                 decoded HTTP and SCEP fields under each exchange\n"
-            "  --color WHEN       colour verdicts: auto (default, on a terminal), always, never\n"
-            "  --stall-timeout S  seconds after GetCACert without PKIOperation: stalled (60)\n"
-            "  --cert-warn-days D warn when CA/RA certificates expire within D days (30)\n"
-            "  --max-flows N      flows tracked at once (default 262144)\n"
-            "  --max-memory MiB   memory cap for flow state (default 512)\n"
-            "  --stream-buffer KiB out-of-order bytes held per flow direction (default 1024)\n"
-            "  --syn-timeout S    seconds before an unanswered SYN is reported (default 75)\n"
-            "  --idle-timeout S   seconds before an idle flow ends (default 300)\n"
-            "  --seed N           fixed flow-hash seed (default random)\n"
-            "  --no-ndpi          do not classify flows with nDPI\n"
-            "  --no-progress      no progress line on a terminal\n"
-            "  -h, --help         this help    -V, --version\n");
+    fprintf(
+        out,
+        "usage: scepsniff [-r FILE]... [-i IFACE] [options] [BPF expression]\n"
+        "  -r FILE            read a pcap/pcapng file (\"-\" = standard input); repeatable\n"
+        "  -i IFACE           capture live on IFACE\n"
+        "  -B KiB             live capture ring buffer size (default 32768)\n"
+        "  -s SNAPLEN         live capture snapshot length (default 262144)\n"
+        "  -Z USER            drop privileges to USER after opening the device\n"
+        "                     (default when started as root: nobody)\n"
+        "  -c COUNT           stop after COUNT packets\n"
+        "  --flows            diagnostic view: each TCP flow with its stream events\n"
+        "  --json             JSON lines instead of text (same as --format json)\n"
+        "  --format FMT       text (default), json, or w3c: each exchange as the IIS log\n"
+        "                     line it would make, to set beside the NDES server's log\n"
+        "  -w FILE            write the packets of flows that carried SCEP to FILE (pcap)\n"
+        "  -q                 only problems, and the summary\n"
+        "  -v                 decoded HTTP and SCEP fields under each exchange\n"
+        "  --color WHEN       colour verdicts: auto (default, on a terminal), always, never\n"
+        "  --stall-timeout S  seconds after GetCACert without PKIOperation: stalled (60)\n"
+        "  --cert-warn-days D warn when CA/RA certificates expire within D days (30)\n"
+        "  --max-flows N      flows tracked at once (default 262144)\n"
+        "  --max-memory MiB   memory cap for flow state (default 512)\n"
+        "  --stream-buffer KiB out-of-order bytes held per flow direction (default 1024)\n"
+        "  --syn-timeout S    seconds before an unanswered SYN is reported (default 75)\n"
+        "  --idle-timeout S   seconds before an idle flow ends (default 300)\n"
+        "  --seed N           fixed flow-hash seed (default random)\n"
+        "  --ra-key FILE      RA (NDES CEP Encryption) private key, PEM/DER/PKCS#12, to open\n"
+        "                     requests and show their CSR; repeatable (old and new RA)\n"
+        "  --ra-key-password-file FILE  password for encrypted keys (first line of FILE);\n"
+        "                     or set SCEPSNIFF_RA_KEY_PASSWORD. Never given on the command line\n"
+        "  --show-secrets     print challenge passwords (masked by default)\n"
+        "  --no-ndpi          do not classify flows with nDPI\n"
+        "  --no-progress      no progress line on a terminal\n"
+        "  -h, --help         this help    -V, --version\n");
 }
 
 static int parse_num(const char *s, long long min, long long max, long long *out)
@@ -65,6 +75,26 @@ static int parse_num(const char *s, long long min, long long max, long long *out
         return -1;
     *out = v;
     return 0;
+}
+
+/* The password comes from a file or the environment, never from an argument that ps shows. */
+static int read_password_file(ss_options *o, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    if (!f) {
+        fprintf(stderr, "scepsniff: --ra-key-password-file %s: cannot open\n", path);
+        return -1;
+    }
+    int ok = fgets(line, sizeof(line), f) != NULL;
+    fclose(f);
+    if (!ok)
+        line[0] = '\0';
+    line[strcspn(line, "\r\n")] = '\0';
+    free(o->ra_password);
+    o->ra_password = strdup(line);
+    OPENSSL_cleanse(line, sizeof(line));
+    return o->ra_password ? 0 : -1;
 }
 
 static char *join_args(int argc, char **argv, int from)
@@ -102,6 +132,9 @@ int ss_options_parse(ss_options *o, int argc, char **argv)
         {"stall-timeout", required_argument, NULL, OPT_STALL},
         {"cert-warn-days", required_argument, NULL, OPT_CERT_WARN},
         {"format", required_argument, NULL, OPT_FORMAT},
+        {"ra-key", required_argument, NULL, OPT_RA_KEY},
+        {"ra-key-password-file", required_argument, NULL, OPT_RA_PASSWORD_FILE},
+        {"show-secrets", no_argument, NULL, OPT_SHOW_SECRETS},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof(*o));
     scepsniff_config_init(&o->cfg);
@@ -151,6 +184,21 @@ int ss_options_parse(ss_options *o, int argc, char **argv)
                 o->w3c = 1;
             else if (strcmp(optarg, "text"))
                 goto bad;
+            break;
+        case OPT_RA_KEY:
+            if (o->nra_keys == (int)(sizeof(o->ra_keys) / sizeof(o->ra_keys[0]))) {
+                fprintf(stderr, "scepsniff: at most %zu --ra-key files\n",
+                        sizeof(o->ra_keys) / sizeof(o->ra_keys[0]));
+                return 2;
+            }
+            o->ra_keys[o->nra_keys++] = optarg;
+            break;
+        case OPT_RA_PASSWORD_FILE:
+            if (read_password_file(o, optarg))
+                return 2;
+            break;
+        case OPT_SHOW_SECRETS:
+            o->cfg.show_secrets = 1;
             break;
         case 'q':
             o->quiet = 1;
@@ -246,6 +294,14 @@ int ss_options_parse(ss_options *o, int argc, char **argv)
         return 2;
     }
     o->cfg.stream_events = o->flows && !o->quiet;
+    const char *envpw = getenv("SCEPSNIFF_RA_KEY_PASSWORD");
+    if (!o->ra_password && envpw && !(o->ra_password = strdup(envpw))) {
+        fprintf(stderr, "scepsniff: out of memory\n");
+        return 2;
+    }
+    o->cfg.ra_keys = o->ra_keys;
+    o->cfg.nra_keys = (size_t)o->nra_keys;
+    o->cfg.ra_key_password = o->ra_password;
     return 0;
 bad:
     fprintf(stderr, "scepsniff: bad value '%s' for -%c\n", optarg, c < 256 ? c : '-');
@@ -254,6 +310,11 @@ bad:
 
 void ss_options_free(ss_options *o)
 {
+    if (o->ra_password) {
+        OPENSSL_cleanse(o->ra_password, strlen(o->ra_password));
+        free(o->ra_password);
+        o->ra_password = NULL;
+    }
     free(o->filter);
     o->filter = NULL;
 }

@@ -233,6 +233,8 @@ static void print_exchange(ss_report *r, const scepsniff_event *ev)
                 ex->fail_info);
     if (ex->transaction_id[0] && r->o.verbose)
         fprintf(r->out, "  txid=%s", ex->transaction_id);
+    if (ex->csr_subject[0])
+        fprintf(r->out, "  csr=\"%s\"", ex->csr_subject);
     fputc('\n', r->out);
     print_findings(r, ex);
     if (r->o.verbose) {

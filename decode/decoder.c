@@ -5,13 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "decode/ossl_ctx.h"
+#include "decode/ra_keys.h"
 
 struct ss_decoder {
     ss_mem *mem;
     ss_decoder_sink sink;
     ss_http_ctx *http;
     ss_ossl *ossl;
+    ss_ra_keys *keys; /* NULL until a key is added */
+    unsigned content_flags;
 };
 
 /* What the decoder keeps per flow (in the capture layer's slot). */
@@ -52,10 +57,30 @@ OSSL_LIB_CTX *ss_decoder_libctx(const ss_decoder *d)
     return ss_ossl_libctx(d->ossl);
 }
 
+int ss_decoder_add_ra_key(ss_decoder *d, const char *path, const char *password, char *errbuf)
+{
+    char err[SCEPSNIFF_ERRBUF_SIZE] = "";
+    if (!d->keys && !(d->keys = ss_ra_keys_new(ss_ossl_libctx(d->ossl)))) {
+        snprintf(errbuf, SCEPSNIFF_ERRBUF_SIZE, "out of memory");
+        return -1;
+    }
+    if (ss_ra_keys_load_file(d->keys, path, password, err, sizeof(err)) < 0) {
+        snprintf(errbuf, SCEPSNIFF_ERRBUF_SIZE, "RA key %s: %s", path, err);
+        return -1;
+    }
+    return 0;
+}
+
+void ss_decoder_show_secrets(ss_decoder *d, int on)
+{
+    d->content_flags = on ? SS_SCEP_CONTENT_SECRETS : 0;
+}
+
 void ss_decoder_free(ss_decoder *d)
 {
     if (!d)
         return;
+    ss_ra_keys_free(d->keys);
     ss_http_ctx_free(d->http);
     ss_ossl_free(d->ossl);
     free(d);
@@ -82,7 +107,8 @@ static void on_tx(void *user, const ss_http_tx *h)
     flow_state *fs = user;
     ss_decoder *d = fs->d;
     OSSL_LIB_CTX *lib = ss_ossl_libctx(d->ossl);
-    ss_decoded_tx tx = {h, NULL, NULL, NULL, NULL};
+    ss_decoded_tx tx = {h, NULL, NULL, NULL, NULL, NULL};
+    ss_scep_content *content = NULL;
     ss_scep_msg *req = NULL, *rep = NULL;
     ss_scep_caps *caps = NULL;
     ss_scep_certs *certs = NULL;
@@ -97,6 +123,11 @@ static void on_tx(void *user, const ss_http_tx *h)
             if (n && (req = malloc(sizeof(*req)))) {
                 ss_scep_msg_decode(lib, p, n, req);
                 tx.request = req;
+            }
+            if (n && d->keys && (content = calloc(1, sizeof(*content)))) {
+                ss_scep_content_decode(lib, d->keys, p, n, req ? req->message_type : -1,
+                                       d->content_flags, content);
+                tx.content = content;
             }
             if (ok && (rep = malloc(sizeof(*rep)))) {
                 ss_scep_msg_decode(lib, h->res_body, h->res_body_len, rep);
@@ -123,6 +154,9 @@ static void on_tx(void *user, const ss_http_tx *h)
     }
     if (d->sink.tx)
         d->sink.tx(d->sink.ctx, &fs->above, fs->flow, &tx);
+    if (content) /* the challenge may be in it: wipe before freeing */
+        OPENSSL_cleanse(content, sizeof(*content));
+    free(content);
     free(req);
     free(rep);
     free(caps);

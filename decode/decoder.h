@@ -14,6 +14,7 @@
 
 #include "capture/mem.h"
 #include "decode/http.h"
+#include "decode/scep_content.h"
 #include "decode/scep_caps.h"
 #include "decode/scep_certs.h"
 #include "decode/scep_msg.h"
@@ -22,10 +23,11 @@
 /* One HTTP transaction and whatever SCEP it carried; the pointers are valid during the call. */
 typedef struct ss_decoded_tx {
     const ss_http_tx *http;
-    const ss_scep_msg *request; /* PKIOperation request, NULL when none or not readable */
-    const ss_scep_msg *reply;   /* CertRep */
-    const ss_scep_caps *caps;   /* GetCACaps reply */
-    const ss_scep_certs *certs; /* GetCACert / GetNextCACert reply */
+    const ss_scep_msg *request;     /* PKIOperation request, NULL when none or not readable */
+    const ss_scep_msg *reply;       /* CertRep */
+    const ss_scep_caps *caps;       /* GetCACaps reply */
+    const ss_scep_certs *certs;     /* GetCACert / GetNextCACert reply */
+    const ss_scep_content *content; /* the request opened with an RA key (NULL: no key given) */
 } ss_decoded_tx;
 
 typedef struct ss_decoder_sink {
@@ -42,6 +44,12 @@ typedef struct ss_decoder ss_decoder;
 ss_decoder *ss_decoder_new(ss_mem *mem, const ss_decoder_sink *sink, char *errbuf);
 /* The capture layer's emit callback (ctx = the decoder). */
 void ss_decoder_on_capture(void *ctx, void **upper, const scepsniff_event *ev);
+/* Adds the RA private keys in path (PEM, DER or PKCS#12; password may be NULL) for opening
+ * PKIOperation requests. Returns 0, or -1 with a message in errbuf that never holds key
+ * material. */
+int ss_decoder_add_ra_key(ss_decoder *d, const char *path, const char *password, char *errbuf);
+/* Keep challenge passwords in decoded requests (the default masks them). */
+void ss_decoder_show_secrets(ss_decoder *d, int on);
 /* The OpenSSL library context the decoder uses (legacy provider loaded when available). */
 OSSL_LIB_CTX *ss_decoder_libctx(const ss_decoder *d);
 void ss_decoder_free(ss_decoder *d);

@@ -323,6 +323,43 @@ static void judge_request_msg(const ss_judge_ctx *jc, const ss_decoded_tx *tx,
     }
 }
 
+/* What the request says once opened with the RA key (--ra-key). */
+static void judge_content(const ss_decoded_tx *tx, scepsniff_exchange *ex)
+{
+    const ss_scep_content *c = tx->content;
+    switch (c->decrypt.status) {
+    case SS_SCEP_DEC_OK:
+        if (c->decrypt.other_cert)
+            ss_exchange_add(ex, SS_F_RA_KEY_OLD_CERT, "%s", c->decrypt.detail);
+        break;
+    case SS_SCEP_DEC_NO_MATCH:
+    case SS_SCEP_DEC_FAILED:
+    case SS_SCEP_DEC_UNSUPPORTED:
+        ss_exchange_add(ex, SS_F_RA_KEY_NO_MATCH, "%s", c->decrypt.detail);
+        return;
+    default:
+        return;
+    }
+    if (c->verdict.status != SS_SCEP_OK) {
+        ss_exchange_add(ex, SS_F_SCEP_MALFORMED_REQUEST, "the decrypted content: %s: %s",
+                        ss_scep_reason_name(c->verdict.reason), c->verdict.detail);
+        return;
+    }
+    if (c->kind != SS_SCEP_CONTENT_CSR)
+        return;
+    copy(ex->csr_subject, sizeof(ex->csr_subject), c->csr.subject);
+    if (c->csr_signature_invalid)
+        ss_exchange_add(ex, SS_F_CSR_SIGNATURE_INVALID, "%s", c->csr.sig_alg);
+    if (c->csr_rsa_weak)
+        ss_exchange_add(ex, SS_F_CSR_WEAK_KEY, "RSA %d bits", c->csr.key_bits);
+    if (c->csr_empty_identity)
+        ss_exchange_add(ex, SS_F_CSR_EMPTY_IDENTITY, NULL);
+    else if (c->csr_no_san && !strcmp(ex->platform, "Android"))
+        ss_exchange_add(ex, SS_F_CSR_NO_SAN, "subject %s", c->csr.subject);
+    if (c->csr_signer_key_differs)
+        ss_exchange_add(ex, SS_F_CSR_SIGNER_KEY_DIFFERS, NULL);
+}
+
 static void judge_reply_msg(const ss_decoded_tx *tx, scepsniff_exchange *ex)
 {
     const ss_http_tx *h = tx->http;
@@ -462,6 +499,8 @@ void ss_judge_tx(const ss_judge_ctx *jc, const ss_decoded_tx *tx, scepsniff_exch
     fill_fields(h, ex);
     judge_message_param(h, ex);
     judge_request_msg(jc, tx, ex);
+    if (tx->content)
+        judge_content(tx, ex);
     if (judge_transport(jc, h, ex))
         return;
     if (h->status)

@@ -57,6 +57,14 @@ scepsniff_engine *scepsniff_engine_new(const scepsniff_config *cfg, scepsniff_ev
     ss_decoder_sink sink = {ss_detector_on_tx, ss_detector_on_event, e->detect};
     if (!(e->decode = ss_decoder_new(&e->mem, &sink, errbuf)))
         goto fail;
+    for (size_t i = 0; i < e->cfg.nra_keys; i++)
+        if (ss_decoder_add_ra_key(e->decode, e->cfg.ra_keys[i], e->cfg.ra_key_password, errbuf))
+            goto fail;
+    ss_decoder_show_secrets(e->decode, e->cfg.show_secrets);
+    /* the engine keeps no pointer to the host's key list or password */
+    e->cfg.ra_keys = NULL;
+    e->cfg.nra_keys = 0;
+    e->cfg.ra_key_password = NULL;
     if (!(e->cap = ss_capture_new(&e->cfg, &e->mem, ss_decoder_on_capture, e->decode, errbuf)))
         goto fail;
     return e;

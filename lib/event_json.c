@@ -11,6 +11,7 @@
 
 #include "scepsniff/scepsniff.h"
 #include "decode/decoder.h"
+#include "decode/scep_content_render.h"
 #include "decode/scep_render.h"
 #include "lib/community_id.h"
 
@@ -192,6 +193,8 @@ static json_t *scep_object(const scepsniff_exchange *ex, const ss_decoded_tx *tx
         }
         if (tx->request)
             json_object_set_new(o, "request", ss_scep_msg_json(tx->request));
+        if (tx->content)
+            json_object_set_new(o, "request_content", ss_scep_content_json(tx->content));
         if (tx->reply)
             json_object_set_new(o, "reply", ss_scep_msg_json(tx->reply));
         if (tx->caps)

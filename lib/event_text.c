@@ -5,6 +5,7 @@
 
 #include "scepsniff/scepsniff.h"
 #include "decode/decoder.h"
+#include "decode/scep_content_render.h"
 #include "decode/scep_render.h"
 
 typedef struct out {
@@ -51,6 +52,11 @@ static size_t msg_text(const void *m, const char *i, char *b, size_t l)
     return ss_scep_msg_text(m, i, b, l);
 }
 
+static size_t content_text(const void *c, const char *i, char *b, size_t l)
+{
+    return ss_scep_content_text(c, i, b, l);
+}
+
 static size_t caps_text(const void *c, const char *i, char *b, size_t l)
 {
     return ss_scep_caps_text(c, i, b, l);
@@ -80,6 +86,8 @@ size_t scepsniff_exchange_describe(const scepsniff_exchange *ex, const char *ind
     line(&o, indent, "x-forwarded-for", h->xff);
     if (tx->request)
         block(&o, indent, "request pkiMessage", msg_text, tx->request);
+    if (tx->content)
+        block(&o, indent, "request opened with the RA key", content_text, tx->content);
     if (tx->reply)
         block(&o, indent, "reply pkiMessage", msg_text, tx->reply);
     if (tx->caps)

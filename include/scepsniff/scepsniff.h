@@ -35,17 +35,22 @@ typedef struct scepsniff_engine scepsniff_engine;
 /* Limits and behaviour. Fill with scepsniff_config_init() and then change what you need; new
  * fields are only ever added at the end. */
 typedef struct scepsniff_config {
-    size_t max_flows;         /* TCP flows tracked at once; the oldest idle is evicted beyond */
-    size_t max_stream_buffer; /* out-of-order bytes held per flow direction */
-    size_t max_memory;        /* all flow, reassembly and fragment state together */
-    unsigned syn_timeout;     /* seconds: a flow with no answer to its SYN ends after this */
-    unsigned idle_timeout;    /* seconds: an established flow with no packet ends after this */
-    unsigned closed_timeout;  /* seconds: a closed flow is kept this long for stragglers */
-    uint64_t hash_seed;       /* flow-table hash seed; 0 picks a random one */
-    int stream_events;        /* 1: report every stream event (the --flows diagnostic view) */
-    int classify;             /* 1: classify HTTP/TLS flows with nDPI (SNI, app proxy) */
-    unsigned stall_timeout;   /* seconds after GetCACert without a PKIOperation: "stalled" */
-    unsigned cert_warn_days;  /* CA/RA certificates expiring within this many days: warning */
+    size_t max_flows;           /* TCP flows tracked at once; the oldest idle is evicted beyond */
+    size_t max_stream_buffer;   /* out-of-order bytes held per flow direction */
+    size_t max_memory;          /* all flow, reassembly and fragment state together */
+    unsigned syn_timeout;       /* seconds: a flow with no answer to its SYN ends after this */
+    unsigned idle_timeout;      /* seconds: an established flow with no packet ends after this */
+    unsigned closed_timeout;    /* seconds: a closed flow is kept this long for stragglers */
+    uint64_t hash_seed;         /* flow-table hash seed; 0 picks a random one */
+    int stream_events;          /* 1: report every stream event (the --flows diagnostic view) */
+    int classify;               /* 1: classify HTTP/TLS flows with nDPI (SNI, app proxy) */
+    unsigned stall_timeout;     /* seconds after GetCACert without a PKIOperation: "stalled" */
+    unsigned cert_warn_days;    /* CA/RA certificates expiring within this many days: warning */
+    const char *const *ra_keys; /* RA (NDES "CEP Encryption") private key files: PEM, DER or
+                                   PKCS#12, to open requests and read their CSR; NULL: none */
+    size_t nra_keys;
+    const char *ra_key_password; /* for encrypted key files; NULL: none. Never logged. */
+    int show_secrets;            /* 1: keep challenge passwords in reports (default: masked) */
 } scepsniff_config;
 
 typedef enum scepsniff_event_type {
@@ -139,6 +144,7 @@ typedef struct scepsniff_exchange {
     char pki_status[12];     /* CertRep: "SUCCESS", "FAILURE", "PENDING" */
     char fail_info[24];      /* CertRep FAILURE: "badRequest", ... or the number */
     char hresult[48];        /* NDES SCEP error attribute: "0x80070057 E_INVALIDARG" */
+    char csr_subject[256];   /* the CSR subject, when an RA key opened the request */
     const char *verdict;     /* the worst finding's code, or "ok" */
     scepsniff_severity severity;
     unsigned nfindings;

@@ -7,7 +7,7 @@ top=$(cd "$here/../.." && pwd)
 bin=${1:?usage: regen.sh BUILD_DIR}/scepsniff
 grep -v '^#' "$here/manifest.txt" | grep -v '^[[:space:]]*$' |
 while IFS='|' read -r name pcap args; do
-  name=$(echo $name) pcap=$(echo $pcap)
+  name=$(echo $name) pcap=$(echo $pcap) args=${args//@SRC@/$top}
   # shellcheck disable=SC2086
   "$bin" --no-progress --seed 1 -r "$top/pcaps/$pcap" $args >"$top/pcaps/expected/$name.txt" || true
   echo "wrote pcaps/expected/$name.txt"

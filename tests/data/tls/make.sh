@@ -37,6 +37,8 @@ P_ALERT=28966
 P_EXPIRED=28967
 P_HRR=28968
 P_KEYUPD=28969
+P_TLS10=28970
+P_TLS11=28971
 
 WORK=$(mktemp -d /tmp/ss-tls.XXXXXX)
 chmod 755 "$WORK" # nginx workers read the document root below it
@@ -163,6 +165,11 @@ write_nginx_conf() {
 		# HelloRetryRequest.
 		srv $P_HRR "$p/srv-chain.pem" "$p/srv.key" \
 			"ssl_protocols TLSv1.3; ssl_ecdh_curve prime256v1;"
+		# TLS 1.0 and 1.1 need OpenSSL's security level 0 on both sides.
+		srv $P_TLS10 "$p/srv-chain.pem" "$p/srv.key" \
+			"ssl_protocols TLSv1; ssl_ciphers AES128-SHA:@SECLEVEL=0;"
+		srv $P_TLS11 "$p/srv-chain.pem" "$p/srv.key" \
+			"ssl_protocols TLSv1.1; ssl_ciphers ECDHE-RSA-AES256-SHA:@SECLEVEL=0;"
 		echo "}"
 	} >"$n/nginx.conf"
 }
@@ -208,7 +215,9 @@ fetch() {
 		"$@" "https://$HOST:$port$URLPATH" >"$WORK/$name.txt" 2>&1 || rc=$?
 	cap_stop "$name"
 	echo "[curl exit status $rc]" >>"$WORK/$name.txt"
-	install -m 644 "$WORK/$name.txt" "$HERE/$name.txt"
+	# no path of this machine in the committed logs
+	sed "s|$WORK|\$WORK|g" "$WORK/$name.txt" >"$HERE/$name.txt"
+	chmod 644 "$HERE/$name.txt"
 	install -m 644 "$WORK/$name.keys" "$HERE/$name.keys"
 	if [ -s "$WORK/$name.hdr" ]; then
 		cat "$WORK/$name.hdr" "$WORK/$name.body" >"$HERE/$name.response"
@@ -247,6 +256,12 @@ keyupdate() {
 	) | timeout 20 openssl s_client -connect "127.0.0.1:$P_KEYUPD" -servername "$HOST" \
 		-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256 -CAfile "$p/ca.pem" \
 		-keylogfile "$WORK/$name.keys" >"$WORK/$name.txt" 2>&1 || rc=$?
+	# s_server leaves by itself after its one connection (-naccept 1); give it the time to
+	# write out what it printed
+	for _ in $(seq 1 50); do
+		kill -0 "$SRV_PID" 2>/dev/null || break
+		sleep 0.1
+	done
 	stop_pid "$SRV_PID"
 	cap_stop "$name"
 	echo "[s_client exit status $rc]" >>"$WORK/$name.txt"
@@ -254,7 +269,7 @@ keyupdate() {
 		cat "$WORK/$name.txt"
 		echo "--- s_server ---"
 		cat "$WORK/$name.server.txt"
-	} >"$HERE/$name.txt"
+	} | sed "s|$WORK|\$WORK|g" >"$HERE/$name.txt"
 	chmod 644 "$HERE/$name.txt"
 	install -m 644 "$WORK/$name.keys" "$HERE/$name.keys"
 }
@@ -272,6 +287,10 @@ fetch tls12_chacha $P_CHACHA --tls-max 1.2 --ciphers ECDHE-RSA-CHACHA20-POLY1305
 fetch tls12_alert $P_ALERT --tls-max 1.2 --ciphers ECDHE-RSA-CHACHA20-POLY1305
 fetch tls12_expired $P_EXPIRED --tls-max 1.2
 fetch tls13_hrr_chacha $P_HRR --curves X25519:P-256 --tls13-ciphers TLS_CHACHA20_POLY1305_SHA256
+# TLS 1.0: CBC with the IV chained from record to record, and curl's empty fragments (the
+# BEAST countermeasure); TLS 1.1: explicit IVs. Both use the MD5/SHA-1 PRF.
+fetch tls10_cbc $P_TLS10 --tlsv1.0 --tls-max 1.0 --ciphers 'AES128-SHA:@SECLEVEL=0'
+fetch tls11_cbc $P_TLS11 --tlsv1.1 --tls-max 1.1 --ciphers 'ECDHE-RSA-AES256-SHA:@SECLEVEL=0'
 keyupdate
 
 # The TLS 1.3 capture again as pcapng with its keys in a Decryption Secrets Block.
