@@ -11,10 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-#define SS_REPORT_MAX_DEVICES 4096
-#define SS_REPORT_MAX_SERVERS 256
-#define SS_REPORT_MAX_SAMPLES 4096 /* response times kept per server for the percentiles */
-#define SS_REPORT_MAX_CODES   128
+#define SS_REPORT_MAX_DEVICES  4096
+#define SS_REPORT_MAX_SERVERS  256
+#define SS_REPORT_MAX_SAMPLES  4096 /* response times kept per server for the percentiles */
+#define SS_REPORT_MAX_CODES    128
+#define SS_REPORT_DEVICE_SLOTS (2 * SS_REPORT_MAX_DEVICES) /* power of two, at most half full */
 
 typedef struct device_row {
     char device[64];
@@ -37,6 +38,7 @@ struct ss_report {
     int problems;
     device_row *devices;
     size_t ndevices;
+    int32_t device_index[SS_REPORT_DEVICE_SLOTS]; /* open addressing into devices, -1 empty */
     unsigned devices_dropped;
     server_row *servers;
     size_t nservers;
@@ -57,6 +59,8 @@ ss_report *ss_report_new(FILE *out, const ss_report_opts *opts)
     r->out = out;
     r->o = *opts;
     r->devices = calloc(SS_REPORT_MAX_DEVICES, sizeof(*r->devices));
+    for (size_t i = 0; i < SS_REPORT_DEVICE_SLOTS; i++)
+        r->device_index[i] = -1;
     r->servers = calloc(SS_REPORT_MAX_SERVERS, sizeof(*r->servers));
     if (!r->devices || !r->servers) {
         ss_report_free(r);
@@ -109,15 +113,21 @@ static void clock_text(const struct timeval *tv, char *buf, size_t n, int with_d
     snprintf(buf + k, n - k, ".%03ld", (long)tv->tv_usec / 1000);
 }
 
+/* A SYN flood makes a "device" of every source: the lookup must not scan the table. */
 static device_row *device_of(ss_report *r, const char *device)
 {
-    for (size_t i = 0; i < r->ndevices; i++)
-        if (!strcmp(r->devices[i].device, device))
-            return &r->devices[i];
+    uint32_t h = 2166136261u;
+    for (const char *c = device; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    uint32_t i = h & (SS_REPORT_DEVICE_SLOTS - 1);
+    for (; r->device_index[i] >= 0; i = (i + 1) & (SS_REPORT_DEVICE_SLOTS - 1))
+        if (!strcmp(r->devices[r->device_index[i]].device, device))
+            return &r->devices[r->device_index[i]];
     if (r->ndevices == SS_REPORT_MAX_DEVICES) {
         r->devices_dropped++;
         return NULL;
     }
+    r->device_index[i] = (int32_t)r->ndevices; /* i is the empty slot the probe ended on */
     device_row *d = &r->devices[r->ndevices++];
     snprintf(d->device, sizeof(d->device), "%s", device);
     return d;
@@ -343,7 +353,8 @@ void ss_report_summary(ss_report *r, const scepsniff_stats *st)
                 d->outcome[0] ? d->outcome : "-", d->reason);
     }
     if (r->devices_dropped)
-        fprintf(r->out, "(%u more devices not listed)\n", r->devices_dropped);
+        fprintf(r->out, "(%u exchanges of devices beyond the first %d not listed)\n",
+                r->devices_dropped, SS_REPORT_MAX_DEVICES);
     fprintf(r->out, "\nServers\n%-28s %9s %7s %9s  %s\n", "server", "exchanges", "errors",
             "warnings", "response time p50 / p90 / p99 / max (s)");
     for (size_t i = 0; i < r->nservers; i++) {

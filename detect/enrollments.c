@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SS_ENR_BUCKETS 4096
+/* Buckets for up to 65536 devices (the detector's cap) at a load of 1/2: a SYN flood makes a
+ * device of every source, and each lookup must stay O(1). */
+#define SS_ENR_BUCKETS 131072
 /* Transactions that ended recently: the same transaction seen on a second leg (device → proxy
  * and proxy → NDES) or retransmitted belongs to the enrollment already reported. */
 #define SS_ENR_RECENT 256
@@ -25,7 +27,7 @@ typedef struct entry {
 } entry;
 
 struct ss_enrollments {
-    entry *buckets[SS_ENR_BUCKETS];
+    entry **buckets; /* SS_ENR_BUCKETS */
     entry *oldest, *newest;
     size_t n, max;
     unsigned stall;
@@ -49,6 +51,10 @@ ss_enrollments *ss_enrollments_new(size_t max, unsigned stall, ss_enrollment_fn 
     ss_enrollments *e = calloc(1, sizeof(*e));
     if (!e)
         return NULL;
+    if (!(e->buckets = calloc(SS_ENR_BUCKETS, sizeof(*e->buckets)))) {
+        free(e);
+        return NULL;
+    }
     e->max = max ? max : 1;
     e->stall = stall;
     e->emit = emit;
@@ -240,5 +246,6 @@ void ss_enrollments_free(ss_enrollments *e)
         unlink_entry(e, x);
         free(x);
     }
+    free(e->buckets);
     free(e);
 }
