@@ -46,6 +46,15 @@ ss_capture *ss_capture_new(const scepsniff_config *cfg, ss_mem *mem, ss_capture_
                  c->cfg.max_memory);
         goto fail;
     }
+    if (c->cfg.keylog_file) {
+        char err[SCEPSNIFF_ERRBUF_SIZE] = "";
+        if (!(c->keylog = ss_tls_keylog_new(0)) ||
+            ss_tls_keylog_load_file(c->keylog, c->cfg.keylog_file, err, sizeof(err)) < 0) {
+            snprintf(errbuf, SCEPSNIFF_ERRBUF_SIZE, "key log %s: %s", c->cfg.keylog_file,
+                     err[0] ? err : "out of memory");
+            goto fail;
+        }
+    }
     if (c->cfg.classify) {
         char err[SCEPSNIFF_ERRBUF_SIZE] = "";
         c->cls = ss_classifier_new(c->mem, err, sizeof(err));
@@ -262,6 +271,18 @@ void ss_capture_finish(ss_capture *c)
                          k == SS_TCLASS_CLOSED ? &f->end_ts : &c->now);
 }
 
+int ss_capture_add_keylog(ss_capture *c, const char *text, size_t len, char *errbuf)
+{
+    if (!c->keylog && !(c->keylog = ss_tls_keylog_new(0))) {
+        snprintf(errbuf, SCEPSNIFF_ERRBUF_SIZE, "out of memory");
+        return -1;
+    }
+    int n = ss_tls_keylog_add_text(c->keylog, text, len);
+    if (n < 0)
+        snprintf(errbuf, SCEPSNIFF_ERRBUF_SIZE, "key log: unreadable");
+    return n;
+}
+
 uint64_t ss_capture_last_flow(const ss_capture *c)
 {
     return c->last_flow;
@@ -293,5 +314,6 @@ void ss_capture_free(ss_capture *c)
     ss_flow_table_free(c->flows);
     ss_ipfrag_free(c->frag);
     ss_classifier_free(c->cls);
+    ss_tls_keylog_free(c->keylog);
     free(c);
 }

@@ -30,6 +30,8 @@ int ss_capture_packet(ss_capture *c, int linktype, const struct pcap_pkthdr *h, 
 void ss_capture_tick(ss_capture *c, struct timeval now);
 /* Ends every open flow (END_OF_CAPTURE). */
 void ss_capture_finish(ss_capture *c);
+/* Adds TLS secrets (NSS key log text). Returns how many, or -1 with a message. */
+int ss_capture_add_keylog(ss_capture *c, const char *text, size_t len, char *errbuf);
 /* The flow id of the last packet (0 when it belonged to no flow). */
 uint64_t ss_capture_last_flow(const ss_capture *c);
 /* The newest packet or tick time seen. */

@@ -9,6 +9,7 @@
 #include "capture/ipfrag.h"
 #include "capture/mem.h"
 #include "capture/packet.h"
+#include "capture/tls_keylog.h"
 
 struct ss_capture {
     scepsniff_config cfg;
@@ -18,6 +19,7 @@ struct ss_capture {
     ss_ipfrag *frag;
     ss_flow_table *flows;
     ss_classifier *cls;
+    ss_tls_keylog *keylog; /* TLS secrets; NULL: none given */
     scepsniff_stats st;
     uint64_t next_id;
     uint64_t last_flow;        /* flow id of the last packet, 0 for none */
@@ -28,6 +30,9 @@ struct ss_capture {
 
 /* Tracks one TCP segment of f sent in direction dir (tcp_track.c). */
 void ss_track_packet(ss_capture *c, ss_flow *f, int dir, const ss_packet *p);
+/* Sends a DATA event of f: n in-order bytes of dir (reassembled, or decrypted from TLS). */
+void ss_track_emit_data(ss_capture *c, ss_flow *f, int dir, const uint8_t *d, size_t n,
+                        const struct timeval *ts);
 /* Sends one stream event of f. */
 void ss_track_emit(ss_capture *c, ss_flow *f, scepsniff_stream_kind kind, int dir,
                    const struct timeval *ts, uint64_t count);

@@ -13,6 +13,7 @@
 #include "scepsniff/scepsniff.h"
 #include "capture/classify.h"
 #include "capture/reasm.h"
+#include "capture/tls.h"
 
 /* Segments a direction picked up mid-stream may show before we stop looking for an HTTP or
  * TLS start (the first ones may be the middle of a body). */
@@ -57,8 +58,13 @@ typedef struct ss_flow {
     ss_reasm rs[2];
     ss_classify_flow *cls;
     int cls_done;
-    int probes[2]; /* mid-stream: segments left to look for an HTTP/TLS start */
-    void *upper;   /* the layer above's per-flow state; it frees it at FLOW_END */
+    int probes[2];    /* mid-stream: segments left to look for an HTTP/TLS start */
+    ss_tls *tls;      /* TLS state of a TLS flow, NULL otherwise */
+    void *tls_ctx;    /* tls_track.c's callback context for it */
+    int tls_pair_dir; /* tls_track.c: the direction of the last application record */
+    uint64_t tls_pair_bytes[2];
+    struct timeval tls_pair_ts;
+    void *upper; /* the layer above's per-flow state; it frees it at FLOW_END */
     scepsniff_flow pub;
 } ss_flow;
 

@@ -11,6 +11,7 @@
 
 #include "capture/capture_int.h"
 #include "capture/timeval.h"
+#include "capture/tls_track.h"
 
 typedef struct sink_ctx {
     ss_capture *c;
@@ -38,25 +39,35 @@ void ss_track_emit(ss_capture *c, ss_flow *f, scepsniff_stream_kind kind, int di
     emit_event(c, f, &ev);
 }
 
-static void on_data(void *ctx, const uint8_t *d, size_t n, const struct timeval *ts)
+void ss_track_emit_data(ss_capture *c, ss_flow *f, int dir, const uint8_t *d, size_t n,
+                        const struct timeval *ts)
 {
-    sink_ctx *s = ctx;
     scepsniff_event ev = {0};
-    s->f->pub.delivered[s->dir] += n;
     ev.type = SCEPSNIFF_EVENT_STREAM;
     ev.ts = *ts;
     ev.kind = SCEPSNIFF_STREAM_DATA;
-    ev.dir = s->dir;
+    ev.dir = dir;
     ev.count = n;
     ev.data = d;
     ev.len = n;
-    emit_event(s->c, s->f, &ev);
+    emit_event(c, f, &ev);
+}
+
+static void on_data(void *ctx, const uint8_t *d, size_t n, const struct timeval *ts)
+{
+    sink_ctx *s = ctx;
+    s->f->pub.delivered[s->dir] += n;
+    if (ss_tls_track_is_tls(s->f)) /* ciphertext: what TLS decrypts goes up instead */
+        ss_tls_track_data(s->c, s->f, s->dir, d, n, ts);
+    else
+        ss_track_emit_data(s->c, s->f, s->dir, d, n, ts);
 }
 
 static void on_gap(void *ctx, uint64_t n, const struct timeval *ts)
 {
     sink_ctx *s = ctx;
     s->f->pub.gap_bytes[s->dir] += n;
+    ss_tls_track_gap(s->c, s->f, s->dir, n);
     ss_track_emit(s->c, s->f, SCEPSNIFF_STREAM_GAP, s->dir, ts, n);
 }
 
@@ -158,6 +169,7 @@ static void emit_ready_fins(ss_capture *c, ss_flow *f, const struct timeval *ts,
         if (!force && f->reassemble && f->rs[d].started && f->rs[d].next_seq != f->fin_seq[d])
             continue;
         f->fin_done[d] = 1;
+        ss_tls_track_end(c, f, d, ts);
         ss_track_emit(c, f, SCEPSNIFF_STREAM_FIN, d, ts, 0);
     }
     if (f->fin_done[0] && f->fin_done[1] && f->state != SS_TCP_CLOSED) {
@@ -216,6 +228,8 @@ static void on_rst(ss_capture *c, ss_flow *f, int dir, const ss_packet *p)
     } else {
         flush_streams(c, f, &p->ts);
         emit_ready_fins(c, f, &p->ts, 1);
+        ss_tls_track_end(c, f, 0, &p->ts);
+        ss_tls_track_end(c, f, 1, &p->ts);
         if (f->state == SS_TCP_CLOSED)
             return; /* both FINs were already done: a RST after close is noise */
         ss_track_emit(c, f, SCEPSNIFF_STREAM_RST, dir, &p->ts, 0);
@@ -301,6 +315,7 @@ void ss_track_end(ss_capture *c, ss_flow *f, int reason, const struct timeval *t
                       f->pub.syns);
     if (reason && !(unanswered && reason == SCEPSNIFF_STREAM_IDLE_TIMEOUT))
         ss_track_emit(c, f, (scepsniff_stream_kind)reason, SCEPSNIFF_DIR_TO_SERVER, ts, 0);
+    ss_tls_track_free(c, f); /* its final summary belongs in FLOW_END */
     if (f->reassemble)
         sync_counters(f);
     c->st.stream_bytes_dropped += f->rs[0].dropped_bytes + f->rs[1].dropped_bytes;

@@ -26,7 +26,8 @@ enum {
     OPT_FORMAT,
     OPT_RA_KEY,
     OPT_RA_PASSWORD_FILE,
-    OPT_SHOW_SECRETS
+    OPT_SHOW_SECRETS,
+    OPT_KEYLOG
 };
 
 static void usage(FILE *out)
@@ -135,6 +136,7 @@ int ss_options_parse(ss_options *o, int argc, char **argv)
         {"ra-key", required_argument, NULL, OPT_RA_KEY},
         {"ra-key-password-file", required_argument, NULL, OPT_RA_PASSWORD_FILE},
         {"show-secrets", no_argument, NULL, OPT_SHOW_SECRETS},
+        {"keylog", required_argument, NULL, OPT_KEYLOG},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof(*o));
     scepsniff_config_init(&o->cfg);
@@ -196,6 +198,9 @@ int ss_options_parse(ss_options *o, int argc, char **argv)
         case OPT_RA_PASSWORD_FILE:
             if (read_password_file(o, optarg))
                 return 2;
+            break;
+        case OPT_KEYLOG:
+            o->cfg.keylog_file = optarg;
             break;
         case OPT_SHOW_SECRETS:
             o->cfg.show_secrets = 1;

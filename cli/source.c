@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture/pcapng_secrets.h"
 #include "cli/privdrop.h"
 
 volatile sig_atomic_t ss_cli_stop;
@@ -85,6 +86,26 @@ static void progress_show(progress *pr, scepsniff_engine *e, int final)
             final ? "\n" : "   ");
 }
 
+static void add_secrets(void *ctx, const char *text, size_t len)
+{
+    char err[SCEPSNIFF_ERRBUF_SIZE];
+    if (scepsniff_engine_add_keylog(ctx, text, len, err) < 0)
+        fprintf(stderr, "scepsniff: %s\n", err);
+}
+
+/* TLS keys embedded in a pcapng file, read before its packets (libpcap skips those blocks). */
+static void read_embedded_secrets(scepsniff_engine *e, const char *path, const char *name)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : NULL;
+    char err[128];
+    if (!f)
+        return;
+    int n = ss_pcapng_secrets(f, add_secrets, e, err, sizeof(err));
+    fclose(f);
+    if (n < 0)
+        fprintf(stderr, "scepsniff: %s: %s\n", name, err);
+}
+
 int ss_source_file(scepsniff_engine *e, const ss_options *o, const char *path, long long *budget,
                    ss_extract *x)
 {
@@ -100,6 +121,7 @@ int ss_source_file(scepsniff_engine *e, const ss_options *o, const char *path, l
         rc = 2;
         goto done;
     }
+    read_embedded_secrets(e, path, name);
     int lt = pcap_datalink(p);
     progress pr = {0};
     pr.on = o->progress && isatty(STDERR_FILENO);

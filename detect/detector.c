@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "detect/enrollments.h"
 #include "detect/exchange.h"
@@ -143,6 +144,65 @@ static void connect_exchange(ss_detector *d, dflow *df, const scepsniff_event *e
     emit_exchange(d, ev->flow, &ex, &ev->ts);
 }
 
+/* A name that says SCEP: the application proxy, or NDES/SCEP in the host name. */
+static int scep_name(const char *name)
+{
+    static const char *const words[] = {"scep", "ndes", "certsrv", "msappproxy"};
+    for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+        for (const char *p = name; *p; p++)
+            if (!strncasecmp(p, words[w], strlen(words[w])))
+                return 1;
+    return 0;
+}
+
+/* What TLS itself did on a flow to a SCEP host, as one exchange when there is something to
+ * say: a failed handshake, a bad server certificate, keys that did not decrypt, or — without
+ * keys — the sizes of what went through. */
+static void tls_exchange(ss_detector *d, dflow *df, const scepsniff_event *ev)
+{
+    const scepsniff_flow *f = ev->flow;
+    const scepsniff_tls *t = &f->tls;
+    char key[64];
+    server_key(f, key, sizeof(key));
+    ss_server *sv = ss_servers_get(d->servers, key, 0);
+    int named = f->app_proxy || scep_name(f->sni) || (sv && sv->scep);
+    if (!named && !scep_target(d, f))
+        return;
+    scepsniff_exchange ex;
+    memset(&ex, 0, sizeof(ex));
+    snprintf(ex.operation, sizeof(ex.operation), "TLS");
+    ex.t_syn = f->first_seen;
+    ex.t_established = df->established;
+    snprintf(ex.host, sizeof(ex.host), "%s", f->sni);
+    const char *who = t->alert_dir == SCEPSNIFF_DIR_TO_CLIENT ? "server" : "client";
+    if (t->alert_level == 2 && !t->handshake_complete)
+        ss_exchange_add(&ex, SS_F_TLS_ALERT, "fatal alert %s sent by the %s%s%s", t->alert, who,
+                        t->version[0] ? ", " : "", t->version);
+    else if (!t->handshake_complete && df->end != SCEPSNIFF_STREAM_END_OF_CAPTURE &&
+             df->established.tv_sec)
+        ss_exchange_add(&ex, SS_F_TLS_INCOMPLETE, "%s%s", df->rst_dir >= 0 ? "reset by the " : "",
+                        df->rst_dir < 0                          ? "closed before the end"
+                        : df->rst_dir == SCEPSNIFF_DIR_TO_CLIENT ? "server"
+                                                                 : "client");
+    if (t->cert_expired)
+        ss_exchange_add(&ex, SS_F_TLS_CERT_EXPIRED, "%s, expired %s", t->cert_subject,
+                        t->cert_not_after);
+    if (t->cert_not_yet_valid)
+        ss_exchange_add(&ex, SS_F_TLS_CERT_NOT_YET_VALID, "%s", t->cert_subject);
+    if (t->cert_name_mismatch)
+        ss_exchange_add(&ex, SS_F_TLS_CERT_NAME_MISMATCH, "SNI %s, certificate %s", f->sni,
+                        t->cert_subject);
+    if (t->handshake_complete && !df->txs) {
+        if (t->not_decrypted[0])
+            ss_exchange_add(&ex, SS_F_TLS_NOT_DECRYPTED, "%s", t->not_decrypted);
+        else if (named && !t->decrypted[0])
+            ss_exchange_add(&ex, SS_F_TLS_ENCRYPTED, "%s, %s; pairs (client>server bytes@s): %s",
+                            t->version, t->cipher, t->pairs[0] ? t->pairs : "none");
+    }
+    if (ex.nfindings)
+        emit_exchange(d, f, &ex, &ev->ts);
+}
+
 void ss_detector_on_event(void *ctx, void **above, const scepsniff_event *ev)
 {
     ss_detector *d = ctx;
@@ -197,6 +257,8 @@ void ss_detector_on_event(void *ctx, void **above, const scepsniff_event *ev)
                                                                 : SS_F_RESET_BY_CLIENT,
                          why);
     }
+    if (df && ev->flow->tls.seen)
+        tls_exchange(d, df, ev);
     if (d->out) /* always: hosts free their per-flow state on it */
         d->out(ev, d->user);
     free(df);

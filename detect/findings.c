@@ -871,6 +871,89 @@ static const ss_finding_def ss_findings[] = {
             .check = "the client's SCEP implementation and version; "
                      "whether the server accepts it (the reply's pkiStatus)",
         },
+    /* ---- TLS ---- */
+    [SS_F_TLS_ALERT] =
+        {
+            .code = "tls.alert",
+            .severity = SCEPSNIFF_SEV_ERROR,
+            .summary = "The TLS handshake to the SCEP server failed with a fatal alert",
+            .causes = "from the client: it does not trust or accept the server certificate "
+                      "(expired, wrong name, unknown CA); "
+                      "from the server: no common protocol version or cipher suite (an old "
+                      "client, or TLS 1.0/1.1 disabled on NDES or the proxy); "
+                      "a client certificate was required and not sent",
+            .check = "which side sent the alert and its name, in the detail; "
+                     "the server certificate's validity, names and chain (IIS bindings on "
+                     "NDES, the application proxy's custom domain certificate); "
+                     "the TLS versions and cipher suites enabled on the server (IIS Crypto, "
+                     "SCHANNEL registry keys)",
+        },
+    [SS_F_TLS_INCOMPLETE] =
+        {
+            .code = "tls.incomplete",
+            .severity = SCEPSNIFF_SEV_ERROR,
+            .summary = "The TLS handshake to the SCEP server never completed",
+            .causes = "a middlebox (TLS inspection, IPS) dropped or held the handshake; "
+                      "the server stopped answering mid-handshake; "
+                      "the client gave up on the server certificate without an alert",
+            .check = "firewalls and TLS inspection between device and server; "
+                     "the server's SCHANNEL events (System log) for handshake errors",
+        },
+    [SS_F_TLS_CERT_EXPIRED] =
+        {
+            .code = "tls.cert_expired",
+            .severity = SCEPSNIFF_SEV_ERROR,
+            .summary = "The HTTPS server certificate had expired when the device connected",
+            .causes = "the IIS or application proxy certificate was not renewed",
+            .check = "the certificate bound to the HTTPS site on NDES (IIS Manager > Bindings); "
+                     "the application proxy's custom domain certificate in Entra ID",
+        },
+    [SS_F_TLS_CERT_NOT_YET_VALID] =
+        {
+            .code = "tls.cert_not_yet_valid",
+            .severity = SCEPSNIFF_SEV_ERROR,
+            .summary = "The HTTPS server certificate was not yet valid when the device connected",
+            .causes = "a certificate installed before its start date; "
+                      "clock skew on the device or the server",
+            .check = "the certificate's notBefore; "
+                     "the clocks of device and server",
+        },
+    [SS_F_TLS_CERT_NAME_MISMATCH] =
+        {
+            .code = "tls.cert_name_mismatch",
+            .severity = SCEPSNIFF_SEV_ERROR,
+            .summary = "The HTTPS server certificate does not cover the name the device asked "
+                       "for",
+            .causes = "the SCEP URL in the profile uses a name the certificate lacks; "
+                      "the wrong certificate is bound to the site",
+            .check = "the SCEP server URL in the Intune profile against the certificate's "
+                     "subject alternative names; "
+                     "the IIS binding or the application proxy's external URL and certificate",
+        },
+    [SS_F_TLS_NOT_DECRYPTED] =
+        {
+            .code = "tls.not_decrypted",
+            .severity = SCEPSNIFF_SEV_WARNING,
+            .summary = "TLS keys were given, but this connection could not be decrypted",
+            .causes = "the key log has no secret for this connection (another client or "
+                      "session); "
+                      "the capture missed part of the connection; "
+                      "a cipher suite or TLS feature scepsniff does not decrypt",
+            .check = "that the key log was written by the client of this connection "
+                     "(SSLKEYLOGFILE) during the capture; "
+                     "the reason in the detail",
+        },
+    [SS_F_TLS_ENCRYPTED] =
+        {
+            .code = "tls.encrypted",
+            .severity = SCEPSNIFF_SEV_OK,
+            .summary = "Encrypted SCEP traffic, no TLS key: only sizes and timing are visible",
+            .causes = "HTTPS to NDES or the application proxy, as normal",
+            .check = "give scepsniff the client's TLS keys (--keylog) to see the SCEP "
+                     "exchanges; "
+                     "the request/response sizes in the detail: one small reply then close "
+                     "often means an error page",
+        },
 };
 
 _Static_assert(sizeof(ss_findings) / sizeof(ss_findings[0]) == SS_F_COUNT,

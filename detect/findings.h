@@ -68,6 +68,14 @@ typedef enum ss_finding_id {
     SS_F_CSR_NO_SAN,             /* Android device, no subjectAltName */
     SS_F_CSR_EMPTY_IDENTITY,     /* empty subject and no SAN */
     SS_F_CSR_SIGNER_KEY_DIFFERS, /* PKCSReq signed by another key than the CSR's */
+    /* TLS (HTTPS to NDES or the application proxy) */
+    SS_F_TLS_ALERT,        /* the handshake ended with a fatal alert */
+    SS_F_TLS_INCOMPLETE,   /* the handshake never completed, no alert */
+    SS_F_TLS_CERT_EXPIRED, /* server certificate expired at capture time */
+    SS_F_TLS_CERT_NOT_YET_VALID,
+    SS_F_TLS_CERT_NAME_MISMATCH, /* server certificate does not cover the SNI */
+    SS_F_TLS_NOT_DECRYPTED,      /* keys given, this connection not decrypted */
+    SS_F_TLS_ENCRYPTED,          /* healthy TLS to a SCEP host, no key: sizes only */
     SS_F_COUNT
 } ss_finding_id;
 

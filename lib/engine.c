@@ -95,6 +95,11 @@ int scepsniff_engine_packet(scepsniff_engine *e, int linktype, const struct pcap
     return rc;
 }
 
+int scepsniff_engine_add_keylog(scepsniff_engine *e, const char *text, size_t len, char *errbuf)
+{
+    return ss_capture_add_keylog(e->cap, text, len, errbuf);
+}
+
 uint64_t scepsniff_engine_last_flow(const scepsniff_engine *e)
 {
     return ss_capture_last_flow(e->cap);

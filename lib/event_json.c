@@ -137,6 +137,42 @@ static void set_wire(json_t *o, const char *key, const char *v)
     json_object_set_new(o, key, j);
 }
 
+static json_t *tls_object(const scepsniff_flow *f)
+{
+    const scepsniff_tls *t = &f->tls;
+    json_t *o = json_object();
+    set_str(o, "sni", f->sni);
+    set_str(o, "version", t->version);
+    set_str(o, "cipher", t->cipher);
+    set_str(o, "alpn", t->alpn);
+    json_object_set_new(o, "handshake_complete", json_boolean(t->handshake_complete));
+    if (t->alert_dir >= 0 && t->alert[0]) {
+        json_object_set_new(o, "alert",
+                            json_pack("{s:s,s:s,s:i}", "description", t->alert, "by",
+                                      t->alert_dir ? "server" : "client", "level", t->alert_level));
+    }
+    if (t->cert_subject[0]) {
+        json_t *c = json_object();
+        set_wire(c, "subject", t->cert_subject);
+        set_wire(c, "issuer", t->cert_issuer);
+        set_str(c, "not_after", t->cert_not_after);
+        json_object_set_new(c, "expired", json_boolean(t->cert_expired));
+        json_object_set_new(c, "not_yet_valid", json_boolean(t->cert_not_yet_valid));
+        json_object_set_new(c, "name_mismatch", json_boolean(t->cert_name_mismatch));
+        json_object_set_new(o, "server_certificate", c);
+    }
+    json_object_set_new(
+        o, "decrypted",
+        json_pack("{s:b,s:b}", "to_server", t->decrypted[0], "to_client", t->decrypted[1]));
+    set_str(o, "not_decrypted", t->not_decrypted);
+    json_object_set_new(o, "app_records", pair(t->app_records[0], t->app_records[1]));
+    json_object_set_new(o, "app_bytes", pair(t->app_bytes[0], t->app_bytes[1]));
+    set_str(o, "pairs", t->pairs);
+    if (f->app_proxy)
+        json_object_set_new(o, "app_proxy", json_true());
+    return o;
+}
+
 static json_t *timing(const struct timeval *t0, const struct timeval *t)
 {
     if (!t->tv_sec || !t0->tv_sec)
@@ -235,9 +271,11 @@ static json_t *exchange_record(const scepsniff_event *ev)
     json_object_set_new(o, "exchange_id", json_integer((json_int_t)ex->id));
     set_wire(o, "device", ex->device);
     set_str(o, "platform", ex->platform);
-    if (strcmp(ex->operation, "connect"))
-        json_object_set_new(o, "http", http_object(ex, tx ? tx->http : NULL));
+    if (tx) /* connection attempts and TLS-level records carry no HTTP */
+        json_object_set_new(o, "http", http_object(ex, tx->http));
     json_object_set_new(o, "scep", scep_object(ex, tx));
+    if (ev->flow->tls.seen)
+        json_object_set_new(o, "tls", tls_object(ev->flow));
     json_object_set_new(o, "verdict", verdict_object(ex));
     json_t *t = json_object();
     const struct timeval *t0 = &ex->t_syn;
@@ -284,6 +322,8 @@ int scepsniff_event_to_json(const scepsniff_event *ev, char *buf, size_t len)
     case SCEPSNIFF_EVENT_FLOW_END: {
         o = eve_header(ev, "flow");
         json_t *fo = flow_object(ev->flow);
+        if (ev->flow->tls.seen)
+            json_object_set_new(fo, "tls", tls_object(ev->flow));
         json_object_set_new(
             fo, "reason", json_string(ev->kind ? scepsniff_stream_kind_name(ev->kind) : "closed"));
         json_object_set_new(o, "flow", fo);

@@ -10,12 +10,23 @@
 # addresses that exist only inside those namespaces. Servers are stopped by PID;
 # every wait is bounded.
 #
-# Run as root:  bash pcaps/make-captures.sh
+# Run as root:  bash pcaps/make-captures.sh [--tls-only]
 # Idempotent: the CAs and the client keys under keys/ are reused when present, so
 # transactionIDs and certificate names stay the same from one run to the next.
+# The HTTPS captures (tls*) are made by make-tls-captures.sh, sourced below;
+# --tls-only remakes just those and leaves every other capture as it is.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ONLY=all
+case ${1:-} in
+"") ;;
+--tls-only) ONLY=tls ;;
+*)
+	echo "usage: make-captures.sh [--tls-only]" >&2
+	exit 2
+	;;
+esac
 if [ "$(id -u)" != 0 ]; then
 	echo "make-captures.sh: run as root (namespaces, tcpdump)" >&2
 	exit 1
@@ -41,7 +52,7 @@ A_WEBSITE=127.0.1.9   # nginx: a generic web site (HTML for every path)
 A_EXPIRED=127.0.1.10  # nginx in front of a scepserver whose CA certificate has expired
 A_FRONT=127.0.1.11    # nginx front proxy (X-Forwarded-For) -> the NDES stand-in
 P_HTTP=80
-P_HTTPS=443 # nothing listens: refused.pcap, demo.pcap
+P_HTTPS=443 # nothing listens on 127.0.0.1/::1 (refused.pcap, demo.pcap); the tls* roles do
 
 P_SCEP=28081        # micromdm scepserver at /scep, the CA of keys/scep-depot
 P_SCEP_OLD=28089    # scepserver with an older CA (keys/scep-depot-old): wrong-ra-cert harvest only
@@ -54,11 +65,14 @@ BAD_CHALLENGE=not-the-challenge
 SCEP_PATH=/certsrv/mscep/mscep.dll
 APPPROXY_HOST=contoso-ndes.msappproxy.net
 
+# shellcheck source=make-tls-captures.sh
+. "$HERE/make-tls-captures.sh"
+
 need_tools() {
 	local missing=() t
 	for t in tcpdump:tcpdump nginx:nginx-light curl:curl scepserver:scep scepclient:scep \
 		tcprewrite:tcpreplay ip:iproute2 nft:nftables python3:python3 openssl:openssl \
-		setpriv:util-linux; do
+		setpriv:util-linux editcap:wireshark-common; do
 		command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t#*:}")
 	done
 	[ -x /usr/lib/certmonger/scep-submit ] || missing+=(certmonger)
@@ -484,6 +498,9 @@ write_nginx_conf() {
 		            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
 		        }
 		    }
+
+		    # The HTTPS servers on 443 (make-tls-captures.sh).
+		    include $d/tls.conf;
 		}
 	EOF
 }
@@ -948,15 +965,21 @@ need_tools
 setup_lab
 write_files
 write_nginx_conf
+tls_setup
+# --tls-only: the CA continues its issue log where the last full run left it
+if [ $ONLY = tls ]; then tls_seed_depot "$WORK/depot"; fi
 start_servers
 
-cap_http
-cap_stream_failures
-cap_scep
-cap_nginx_errors
-cap_ndes_pages
-cap_enrollments
-cap_demo
+if [ $ONLY = all ]; then
+	cap_http
+	cap_stream_failures
+	cap_scep
+	cap_nginx_errors
+	cap_ndes_pages
+	cap_enrollments
+	cap_demo
+fi
+cap_tls
 
 stop_pid "$NGINX_PID" QUIT
 stop_pid "$SCEP_PID"
@@ -972,12 +995,17 @@ for f in "$OUT"/logs/*.txt; do
 done
 
 # Replace the committed set only now that every capture was made.
-rm -f "$HERE"/*.pcap
-rm -rf "$HERE/logs" "$HERE/keys"
-cp "$OUT"/*.pcap "$HERE/"
-cp -r "$OUT/logs" "$OUT/keys" "$HERE/"
+if [ $ONLY = all ]; then
+	rm -f "$HERE"/*.pcap "$HERE"/*.pcapng "$HERE"/*.keys
+	rm -rf "$HERE/logs" "$HERE/keys"
+	cp "$OUT"/*.pcap "$OUT"/*.pcapng "$OUT"/*.keys "$HERE/"
+	cp -r "$OUT/logs" "$OUT/keys" "$HERE/"
+else
+	tls_install
+fi
 
-for f in "$HERE"/*.pcap; do
+for f in "$HERE"/*.pcap "$HERE"/*.pcapng; do
+	case $ONLY:$(basename "$f") in all:* | tls:tls*) ;; *) continue ;; esac
 	printf '%-28s %8d bytes %6s packets\n' "$(basename "$f")" "$(stat -c %s "$f")" \
 		"$(tcpdump -nr "$f" 2>/dev/null | wc -l)"
 done

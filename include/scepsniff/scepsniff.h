@@ -51,6 +51,7 @@ typedef struct scepsniff_config {
     size_t nra_keys;
     const char *ra_key_password; /* for encrypted key files; NULL: none. Never logged. */
     int show_secrets;            /* 1: keep challenge passwords in reports (default: masked) */
+    const char *keylog_file;     /* NSS key log (SSLKEYLOGFILE) to decrypt TLS; NULL: none */
 } scepsniff_config;
 
 typedef enum scepsniff_event_type {
@@ -82,6 +83,32 @@ typedef enum scepsniff_stream_kind {
 
 enum { SCEPSNIFF_DIR_TO_SERVER = 0, SCEPSNIFF_DIR_TO_CLIENT = 1 };
 
+/* What a TLS flow showed (scepsniff_flow.tls). Without keys: the handshake (TLS 1.2 and
+ * earlier also the server certificate), alerts and record sizes; with keys (--keylog, pcapng
+ * secrets) the application data is decrypted and decoded like plain HTTP. */
+typedef struct scepsniff_tls {
+    int seen;         /* 1: the flow carried TLS records */
+    char version[16]; /* "TLS 1.3", "" before the ServerHello */
+    char cipher[64];  /* IANA name */
+    char alpn[32];
+    int handshake_complete; /* both Finished seen (or inferred from record order) */
+    int alert_dir;          /* sender of the last alert, SCEPSNIFF_DIR_*; -1 none */
+    int alert_level;        /* 1 warning, 2 fatal, -1 encrypted (unread) */
+    char alert[40];         /* "handshake_failure", "certificate_expired", "encrypted", ... */
+    char cert_subject[256]; /* server leaf certificate, when visible */
+    char cert_issuer[256];
+    char cert_not_after[24];
+    int cert_expired; /* at the time it was seen */
+    int cert_not_yet_valid;
+    int cert_name_mismatch; /* the leaf does not cover the SNI */
+    int keys;               /* a key for this connection was found */
+    int decrypted[2];       /* application data decrypted, per direction */
+    char not_decrypted[96]; /* why not, when a key was expected to work */
+    uint32_t app_records[2];
+    uint64_t app_bytes[2];
+    char pairs[192]; /* request/response sizes and times: "517>1420@0.012 ..." */
+} scepsniff_tls;
+
 /* One TCP flow, as far as it has been seen. Index [dir] with SCEPSNIFF_DIR_*. */
 typedef struct scepsniff_flow {
     uint64_t id;        /* per engine, in order of first packet, from 1 */
@@ -105,6 +132,7 @@ typedef struct scepsniff_flow {
     uint32_t retransmits;       /* segments that were all already seen */
     uint32_t out_of_order;      /* segments that arrived ahead of a hole */
     uint32_t overlap_conflicts; /* overlaps whose bytes differed from the first copy */
+    scepsniff_tls tls;
 } scepsniff_flow;
 
 #define SCEPSNIFF_MAX_FINDINGS 8
@@ -224,6 +252,12 @@ SCEPSNIFF_API int scepsniff_engine_packet(scepsniff_engine *e, int linktype,
  * not TCP, malformed, an IP fragment still waiting). Lets a host keep packets per flow, e.g.
  * to write out the flows that carried SCEP. */
 SCEPSNIFF_API uint64_t scepsniff_engine_last_flow(const scepsniff_engine *e);
+
+/* Adds TLS secrets in NSS key log format (as SSLKEYLOGFILE writes, or as a pcapng Decryption
+ * Secrets Block carries them). Returns 0, or -1 with a message. Secrets added after a flow's
+ * first TLS record do not apply to that flow. */
+SCEPSNIFF_API int scepsniff_engine_add_keylog(scepsniff_engine *e, const char *text, size_t len,
+                                              char *errbuf);
 
 /* Advance time without a packet (live capture): expire idle flows and report them. */
 SCEPSNIFF_API void scepsniff_engine_tick(scepsniff_engine *e, struct timeval now);
