@@ -79,6 +79,10 @@ static void on_event(void *ctx, const ss_tls_event *ev)
     sync_info(f, ev->info);
     switch (ev->kind) {
     case SS_TLS_EV_APP_DATA:
+        /* TLS 1.3 without keys: records the server sends before the client's first one are
+         * its session tickets, not an answer */
+        if (ev->inferred && ev->dir == SCEPSNIFF_DIR_TO_CLIENT && !ev->info->app_bytes[0])
+            break;
         if (ev->dir == SCEPSNIFF_DIR_TO_SERVER && f->tls_pair_bytes[1])
             flush_pair(f);
         if (!f->tls_pair_bytes[0] && !f->tls_pair_bytes[1])

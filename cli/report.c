@@ -191,7 +191,10 @@ static void print_findings(ss_report *r, const scepsniff_exchange *ex)
 {
     for (unsigned i = 0; i < ex->nfindings; i++) {
         const scepsniff_finding *f = &ex->findings[i];
-        if (f->severity == SCEPSNIFF_SEV_OK && !r->o.verbose)
+        /* healthy findings stay quiet, except where they are all there is to say about an
+         * exchange without an HTTP status (encrypted traffic, still open at the end) */
+        if (f->severity == SCEPSNIFF_SEV_OK && !r->o.verbose &&
+            !(ex->status == 0 && f->code == ex->verdict && f->detail[0]))
             continue;
         fprintf(r->out, "    %s%s%s: %s%s%s\n", color(r, f->severity), f->code, reset(r),
                 f->summary, f->detail[0] ? " — " : "", f->detail);

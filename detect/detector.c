@@ -196,8 +196,11 @@ static void tls_exchange(ss_detector *d, dflow *df, const scepsniff_event *ev)
         if (t->not_decrypted[0])
             ss_exchange_add(&ex, SS_F_TLS_NOT_DECRYPTED, "%s", t->not_decrypted);
         else if (named && !t->decrypted[0])
-            ss_exchange_add(&ex, SS_F_TLS_ENCRYPTED, "%s, %s; pairs (client>server bytes@s): %s",
-                            t->version, t->cipher, t->pairs[0] ? t->pairs : "none");
+            ss_exchange_add(&ex, SS_F_TLS_ENCRYPTED,
+                            "%s%s%s%s, %s; pairs (client>server bytes@s): %s",
+                            f->app_proxy ? "to the Entra application proxy (SNI " : "",
+                            f->app_proxy ? f->sni : "", f->app_proxy ? "): " : "", t->version,
+                            t->cipher, t->pairs[0] ? t->pairs : "none");
     }
     if (ex.nfindings)
         emit_exchange(d, f, &ex, &ev->ts);

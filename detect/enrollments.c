@@ -27,7 +27,8 @@ typedef struct entry {
 } entry;
 
 struct ss_enrollments {
-    entry **buckets; /* SS_ENR_BUCKETS */
+    entry **buckets; /* SS_ENR_BUCKETS, allocated with the first device: most engines (one per
+                        capture worker, one per fuzz input) never see one */
     entry *oldest, *newest;
     size_t n, max;
     unsigned stall;
@@ -51,10 +52,7 @@ ss_enrollments *ss_enrollments_new(size_t max, unsigned stall, ss_enrollment_fn 
     ss_enrollments *e = calloc(1, sizeof(*e));
     if (!e)
         return NULL;
-    if (!(e->buckets = calloc(SS_ENR_BUCKETS, sizeof(*e->buckets)))) {
-        free(e);
-        return NULL;
-    }
+
     e->max = max ? max : 1;
     e->stall = stall;
     e->emit = emit;
@@ -154,6 +152,8 @@ static void settle(ss_enrollments *e, entry *x, const struct timeval *now, int a
 
 static entry *find(ss_enrollments *e, const char *device)
 {
+    if (!e->buckets)
+        return NULL;
     for (entry *x = e->buckets[hash(device)]; x; x = x->hnext)
         if (!strcmp(x->pub.device, device))
             return x;
@@ -165,6 +165,8 @@ void ss_enrollments_add(ss_enrollments *e, const scepsniff_exchange *ex, const s
 {
     if (!strcmp(ex->operation, "PKIOperation") && recently_concluded(e, ex->transaction_id))
         return; /* the other leg of a transaction already reported */
+    if (!e->buckets && !(e->buckets = calloc(SS_ENR_BUCKETS, sizeof(*e->buckets))))
+        return; /* out of memory: this exchange is reported, its enrollment is not followed */
     entry *x = find(e, ex->device);
     if (!x) {
         if (e->n >= e->max && e->oldest)
