@@ -3,7 +3,7 @@
 # captures, and prints a Markdown table (stdout) ready for docs/benchmarks.md.
 #
 # usage: bench/run-bench.sh [BUILD_DIR] [SIZE] [SYNS] [ROUNDS]
-#   BUILD_DIR  cmake build directory with scepsniff and bench/{gen_traffic,pcap_loop}
+#   BUILD_DIR  cmake build directory with scepsniff and bench/{gen_traffic,pcap_loop,capture_loop}
 #              (default: build)
 #   SIZE       size of the main mixed capture, K/M/G = KiB/MiB/GiB (default: 200M)
 #   SYNS       SYNs in the SYN-flood capture, K/M = thousands/millions (default: 1M; 5M for
@@ -35,6 +35,7 @@ TSHARK=${TSHARK:-1}
 
 GEN=$BUILD_DIR/bench/gen_traffic
 LOOP=$BUILD_DIR/bench/pcap_loop
+CAPLOOP=$BUILD_DIR/bench/capture_loop
 SCEPSNIFF=$BUILD_DIR/scepsniff
 
 note() { printf '%s\n' "$*" >&2; }
@@ -103,6 +104,9 @@ ROWS=()
 add_row() { ROWS+=("$*"); }
 for cap in BIG SMALL SYN; do
     add_row "$cap pcap_loop $LOOP @"
+    if [[ -x $CAPLOOP ]]; then
+        add_row "$cap capture_layer $CAPLOOP @"
+    fi
     if ((HAVE_SCEPSNIFF)); then
         add_row "$cap scepsniff $SCEPSNIFF -r @ $SCEPSNIFF_ARGS"
     fi
@@ -213,6 +217,10 @@ echo
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 if ((HAVE_SCEPSNIFF)); then
     for cap in BIG SYN; do
+        if [[ -x $CAPLOOP ]]; then
+            echo "- $(describe "$cap"): capture layer / pcap_loop packet rate =" \
+                "$(ratio "$(rate "$cap.capture_layer")" "$(rate "$cap.pcap_loop")")"
+        fi
         ss=$(rate "$cap.scepsniff")
         echo "- $(describe "$cap"): scepsniff / pcap_loop packet rate =" \
             "$(ratio "$ss" "$(rate "$cap.pcap_loop")")"

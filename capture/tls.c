@@ -1326,6 +1326,16 @@ void ss_tls_free(ss_tls *t)
     }
 }
 
+/* 1 when the record being read is protected and this direction has no key: record() will
+ * only count it (opaque_record), so its body need not be kept. */
+static int body_unread(const ss_tls *t, int dir)
+{
+    const tls_dir *D = &t->d[dir];
+    uint8_t type = D->hdr[0];
+    return D->encrypted && D->key_state != KEY_NONE && D->key_state != KEY_READY &&
+           (type == CT_APP || (t->info.version != TLS13 && type != CT_HEARTBEAT)) && !D->rec;
+}
+
 void ss_tls_feed(ss_tls *t, int dir, const uint8_t *p, size_t n, const struct timeval *ts)
 {
     tls_dir *D;
@@ -1348,6 +1358,20 @@ void ss_tls_feed(ss_tls *t, int dir, const uint8_t *p, size_t n, const struct ti
                 break;
             D->rec_need = (size_t)D->hdr[3] << 8 | D->hdr[4];
             D->rec_have = 0;
+        }
+        if (body_unread(t, dir)) {
+            /* a protected record no key will open: only its length matters, so its bytes are
+             * passed over instead of gathered across segments (most TLS traffic on a link) */
+            take = D->rec_need - D->rec_have < n ? D->rec_need - D->rec_have : n;
+            D->rec_have += take;
+            p += take;
+            n -= take;
+            if (D->rec_have == D->rec_need) {
+                size_t len = D->rec_need;
+                D->hdr_have = D->rec_have = 0;
+                record(t, dir, NULL, len, ts);
+            }
+            continue;
         }
         if (!D->rec && n >= D->rec_need) {
             /* the whole record is here: no copy */
