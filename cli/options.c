@@ -27,7 +27,9 @@ enum {
     OPT_RA_KEY,
     OPT_RA_PASSWORD_FILE,
     OPT_SHOW_SECRETS,
-    OPT_KEYLOG
+    OPT_KEYLOG,
+    OPT_CA_FILE,
+    OPT_EXPECT_CA
 };
 
 static void usage(FILE *out)
@@ -63,6 +65,12 @@ static void usage(FILE *out)
         "  --ra-key-password-file FILE  password for encrypted keys (first line of FILE);\n"
         "                     or set SCEPSNIFF_RA_KEY_PASSWORD. Never given on the command line\n"
         "  --show-secrets     print challenge passwords (masked by default)\n"
+        "  --keylog FILE      TLS secrets in NSS key log format (SSLKEYLOGFILE) to decrypt\n"
+        "                     HTTPS; pcapng Decryption Secrets Blocks are read as well\n"
+        "  --expect-ca-thumbprint HEX  SHA-1/SHA-256 of the root the Intune trusted certificate\n"
+        "                     profile holds; GetCACert answers must match (repeatable)\n"
+        "  --ca-file FILE     CA/RA certificates you vouch for (PEM/DER/PKCS#7): the root above\n"
+        "                     an intermediate, signers for CertRep checks (repeatable)\n"
         "  --no-ndpi          do not classify flows with nDPI\n"
         "  --no-progress      no progress line on a terminal\n"
         "  -h, --help         this help    -V, --version\n");
@@ -137,6 +145,8 @@ int ss_options_parse(ss_options *o, int argc, char **argv)
         {"ra-key-password-file", required_argument, NULL, OPT_RA_PASSWORD_FILE},
         {"show-secrets", no_argument, NULL, OPT_SHOW_SECRETS},
         {"keylog", required_argument, NULL, OPT_KEYLOG},
+        {"ca-file", required_argument, NULL, OPT_CA_FILE},
+        {"expect-ca-thumbprint", required_argument, NULL, OPT_EXPECT_CA},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof(*o));
     scepsniff_config_init(&o->cfg);
@@ -199,6 +209,26 @@ int ss_options_parse(ss_options *o, int argc, char **argv)
             if (read_password_file(o, optarg))
                 return 2;
             break;
+        case OPT_CA_FILE:
+            if (o->nca_files == (int)(sizeof(o->ca_files) / sizeof(o->ca_files[0]))) {
+                fprintf(stderr, "scepsniff: too many --ca-file\n");
+                return 2;
+            }
+            o->ca_files[o->nca_files++] = optarg;
+            break;
+        case OPT_EXPECT_CA: {
+            size_t old = o->thumbprints ? strlen(o->thumbprints) : 0;
+            char *t = realloc(o->thumbprints, old + strlen(optarg) + 2);
+            if (!t)
+                return 2;
+            if (!old)
+                t[0] = '\0';
+            else
+                strcat(t, ",");
+            strcat(t, optarg);
+            o->thumbprints = t;
+            break;
+        }
         case OPT_KEYLOG:
             o->cfg.keylog_file = optarg;
             break;
@@ -305,6 +335,9 @@ int ss_options_parse(ss_options *o, int argc, char **argv)
         return 2;
     }
     o->cfg.ra_keys = o->ra_keys;
+    o->cfg.ca_files = o->ca_files;
+    o->cfg.nca_files = (size_t)o->nca_files;
+    o->cfg.expect_ca_thumbprints = o->thumbprints;
     o->cfg.nra_keys = (size_t)o->nra_keys;
     o->cfg.ra_key_password = o->ra_password;
     return 0;
@@ -315,6 +348,8 @@ bad:
 
 void ss_options_free(ss_options *o)
 {
+    free(o->thumbprints);
+    o->thumbprints = NULL;
     if (o->ra_password) {
         OPENSSL_cleanse(o->ra_password, strlen(o->ra_password));
         free(o->ra_password);

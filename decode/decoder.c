@@ -9,13 +9,15 @@
 
 #include "decode/ossl_ctx.h"
 #include "decode/ra_keys.h"
+#include "decode/scep_certset.h"
 
 struct ss_decoder {
     ss_mem *mem;
     ss_decoder_sink sink;
     ss_http_ctx *http;
     ss_ossl *ossl;
-    ss_ra_keys *keys; /* NULL until a key is added */
+    ss_ra_keys *keys;          /* NULL until a key is added */
+    STACK_OF(X509) * ca_certs; /* --ca-file certificates, NULL when none */
     unsigned content_flags;
 };
 
@@ -71,6 +73,30 @@ int ss_decoder_add_ra_key(ss_decoder *d, const char *path, const char *password,
     return 0;
 }
 
+int ss_decoder_add_ca_file(ss_decoder *d, const char *path, char *errbuf)
+{
+    char err[SCEPSNIFF_ERRBUF_SIZE] = "";
+    STACK_OF(X509) *set =
+        ss_scep_certset_read_file(ss_ossl_libctx(d->ossl), path, err, sizeof(err));
+    if (!set) {
+        snprintf(errbuf, SCEPSNIFF_ERRBUF_SIZE, "CA file %s: %s", path, err);
+        return -1;
+    }
+    if (!d->ca_certs) {
+        d->ca_certs = set;
+        return 0;
+    }
+    while (sk_X509_num(set) > 0)
+        sk_X509_push(d->ca_certs, sk_X509_shift(set));
+    ss_scep_certset_free(set);
+    return 0;
+}
+
+STACK_OF(X509) * ss_decoder_ca_certs(const ss_decoder *d)
+{
+    return d->ca_certs;
+}
+
 void ss_decoder_show_secrets(ss_decoder *d, int on)
 {
     d->content_flags = on ? SS_SCEP_CONTENT_SECRETS : 0;
@@ -81,6 +107,7 @@ void ss_decoder_free(ss_decoder *d)
     if (!d)
         return;
     ss_ra_keys_free(d->keys);
+    ss_scep_certset_free(d->ca_certs);
     ss_http_ctx_free(d->http);
     ss_ossl_free(d->ossl);
     free(d);
@@ -107,8 +134,9 @@ static void on_tx(void *user, const ss_http_tx *h)
     flow_state *fs = user;
     ss_decoder *d = fs->d;
     OSSL_LIB_CTX *lib = ss_ossl_libctx(d->ossl);
-    ss_decoded_tx tx = {h, NULL, NULL, NULL, NULL, NULL};
+    ss_decoded_tx tx = {h, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     ss_scep_content *content = NULL;
+    ss_scep_sigcheck *sig = NULL;
     ss_scep_msg *req = NULL, *rep = NULL;
     ss_scep_caps *caps = NULL;
     ss_scep_certs *certs = NULL;
@@ -133,6 +161,10 @@ static void on_tx(void *user, const ss_http_tx *h)
                 ss_scep_msg_decode(lib, h->res_body, h->res_body_len, rep);
                 tx.reply = rep;
             }
+            if (ok && (sig = calloc(1, sizeof(*sig)))) {
+                ss_scep_msg_verify(lib, h->res_body, h->res_body_len, d->ca_certs, sig);
+                tx.reply_sig = sig;
+            }
             break;
         }
         case SS_SCEP_OP_GETCACAPS:
@@ -146,6 +178,7 @@ static void on_tx(void *user, const ss_http_tx *h)
             if (ok && (certs = malloc(sizeof(*certs)))) {
                 ss_scep_certs_decode(lib, h->res_body, h->res_body_len, certs);
                 tx.certs = certs;
+                tx.certs_x509 = ss_scep_certset_from_body(lib, h->res_body, h->res_body_len);
             }
             break;
         default:
@@ -157,6 +190,8 @@ static void on_tx(void *user, const ss_http_tx *h)
     if (content) /* the challenge may be in it: wipe before freeing */
         OPENSSL_cleanse(content, sizeof(*content));
     free(content);
+    ss_scep_certset_free(tx.certs_x509);
+    free(sig);
     free(req);
     free(rep);
     free(caps);

@@ -15,6 +15,7 @@
 #include "capture/mem.h"
 #include "decode/http.h"
 #include "decode/scep_content.h"
+#include "decode/scep_verify.h"
 #include "decode/scep_caps.h"
 #include "decode/scep_certs.h"
 #include "decode/scep_msg.h"
@@ -28,6 +29,8 @@ typedef struct ss_decoded_tx {
     const ss_scep_caps *caps;       /* GetCACaps reply */
     const ss_scep_certs *certs;     /* GetCACert / GetNextCACert reply */
     const ss_scep_content *content; /* the request opened with an RA key (NULL: no key given) */
+    STACK_OF(X509) * certs_x509;    /* GetCACert certificates as OpenSSL objects (chain checks) */
+    const ss_scep_sigcheck *reply_sig; /* the CertRep's signature, checked */
 } ss_decoded_tx;
 
 typedef struct ss_decoder_sink {
@@ -48,6 +51,11 @@ void ss_decoder_on_capture(void *ctx, void **upper, const scepsniff_event *ev);
  * PKIOperation requests. Returns 0, or -1 with a message in errbuf that never holds key
  * material. */
 int ss_decoder_add_ra_key(ss_decoder *d, const char *path, const char *password, char *errbuf);
+/* Adds the certificates in path (PEM, DER, PKCS#7) as ones the user vouches for. Returns 0, or
+ * -1 with a message in errbuf. */
+int ss_decoder_add_ca_file(ss_decoder *d, const char *path, char *errbuf);
+/* Those certificates (owned by the decoder; NULL when none were given). */
+STACK_OF(X509) * ss_decoder_ca_certs(const ss_decoder *d);
 /* Keep challenge passwords in decoded requests (the default masks them). */
 void ss_decoder_show_secrets(ss_decoder *d, int on);
 /* The OpenSSL library context the decoder uses (legacy provider loaded when available). */

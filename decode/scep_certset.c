@@ -148,8 +148,8 @@ static const char *find(const uint8_t *p, size_t n, const char *needle)
     return NULL;
 }
 
-STACK_OF(X509) * ss_scep_certset_read_file(OSSL_LIB_CTX *libctx, const char *path, char *err,
-                                           size_t errlen)
+STACK_OF(X509) *
+    ss_scep_certset_read_file(OSSL_LIB_CTX *libctx, const char *path, char *err, size_t errlen)
 {
     STACK_OF(X509) *set = NULL;
     uint8_t *buf = NULL;

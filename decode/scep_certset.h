@@ -27,8 +27,8 @@ STACK_OF(X509) * ss_scep_certset_from_body(OSSL_LIB_CTX *libctx, const uint8_t *
  * message in err when the file cannot be read or holds no certificate. Private keys or other
  * PEM blocks in the file are skipped without being decoded (never a password prompt). */
 #define SS_SCEP_CERTSET_MAX_FILE (1024u * 1024u)
-STACK_OF(X509) * ss_scep_certset_read_file(OSSL_LIB_CTX *libctx, const char *path, char *err,
-                                           size_t errlen);
+STACK_OF(X509) *
+    ss_scep_certset_read_file(OSSL_LIB_CTX *libctx, const char *path, char *err, size_t errlen);
 
 /* The facts of each certificate of set, as ss_scep_certs_decode() gives them for a body (form
  * SS_SCEP_CERTS_PKCS7; beyond SS_SCEP_MAX_CERTS counted in certs_dropped). Always fills *out;

@@ -16,7 +16,6 @@
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
-#include <openssl/x509v3.h>
 
 const char *ss_scep_sig_status_name(ss_scep_sig_status s)
 {
@@ -119,8 +118,7 @@ int ss_scep_msg_verify(OSSL_LIB_CTX *libctx, const uint8_t *body, size_t len,
     ERR_set_mark();
     before = ERR_peek_last_error();
     if (!body || ss_scep_der_shape(body, len, "pkiMessage", &v) < 0) {
-        outcome(out, SS_SCEP_SIG_UNVERIFIABLE, "%s",
-                v.detail[0] ? v.detail : "no pkiMessage body");
+        outcome(out, SS_SCEP_SIG_UNVERIFIABLE, "%s", v.detail[0] ? v.detail : "no pkiMessage body");
         goto done;
     }
     cms = CMS_ContentInfo_new_ex(libctx, NULL);
@@ -144,6 +142,13 @@ int ss_scep_msg_verify(OSSL_LIB_CTX *libctx, const uint8_t *body, size_t len,
     out->nsigners = (unsigned)(n > 0 ? n : 0);
     if (n <= 0) {
         outcome(out, SS_SCEP_SIG_UNVERIFIABLE, "a SignedData with no signerInfo: nothing signed");
+        goto done;
+    }
+    /* each signerInfo costs a public-key operation: a hostile body must not buy thousands */
+    if (n > SS_SCEP_VERIFY_MAX_SIGNERS) {
+        outcome(out, SS_SCEP_SIG_UNVERIFIABLE,
+                "%d signerInfos, more than the %d checked (a SCEP message has one)", n,
+                SS_SCEP_VERIFY_MAX_SIGNERS);
         goto done;
     }
     signer_ref(sk_CMS_SignerInfo_value(sis, 0), out->signer_ref, sizeof(out->signer_ref));

@@ -21,6 +21,8 @@
 #include "scep_certs.h"
 #include "scep_msg.h"
 
+#define SS_SCEP_VERIFY_MAX_SIGNERS 4
+
 typedef enum ss_scep_sig_status {
     SS_SCEP_SIG_UNVERIFIABLE = 0, /* could not be checked: detail says why (not a SignedData,
                                      no signerInfo, an algorithm this OpenSSL lacks, ...) */
@@ -45,7 +47,8 @@ typedef struct ss_scep_sigcheck {
     int signer_digital_signature;
 } ss_scep_sigcheck;
 
-/* Verifies the signature(s) of the pkiMessage body. extra_certs (may be NULL) are searched for
+/* Verifies the signature(s) of the pkiMessage body (at most SS_SCEP_VERIFY_MAX_SIGNERS
+ * signerInfos; more is not verifiable). extra_certs (may be NULL) are searched for
  * the signer's certificate after the message's own. libctx may be NULL; pass the decoder's
  * (ossl_ctx.h) so that old algorithms work as the decoder sees them. Always fills *out.
  * Returns 0 when the signature verified, -1 otherwise (see out->status). */

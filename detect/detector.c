@@ -21,6 +21,8 @@ struct ss_detector {
     ss_servers *servers;
     ss_enrollments *enrollments;
     uint64_t next_exchange;
+    ss_ca_expect expect;
+    int have_expect;
 };
 
 /* What the detector remembers of a flow. */
@@ -279,7 +281,8 @@ void ss_detector_on_tx(void *ctx, void **above, const scepsniff_flow *flow, cons
     ss_server *sv = ss_servers_get(d->servers, key, 1);
     if (sv)
         sv->scep = 1;
-    ss_judge_ctx jc = {d->cfg.cert_warn_days, df ? df->end : 0, sv};
+    ss_judge_ctx jc = {d->cfg.cert_warn_days, df ? df->end : 0, sv,
+                       d->have_expect ? &d->expect : NULL};
     scepsniff_exchange ex;
     memset(&ex, 0, sizeof(ex));
     ss_judge_tx(&jc, tx, &ex);
@@ -295,6 +298,20 @@ void ss_detector_on_tx(void *ctx, void **above, const scepsniff_flow *flow, cons
                                : tx->http->res_start.tv_sec ? &tx->http->res_start
                                                             : &tx->http->req_start;
     emit_exchange(d, flow, &ex, ts);
+}
+
+int ss_detector_expect_ca(ss_detector *d, const char *thumbprints, STACK_OF(X509) * anchors,
+                          char *errbuf)
+{
+    char err[SCEPSNIFF_ERRBUF_SIZE] = "";
+    if (thumbprints && *thumbprints &&
+        ss_ca_expect_add(&d->expect, thumbprints, err, sizeof(err)) < 0) {
+        snprintf(errbuf, SCEPSNIFF_ERRBUF_SIZE, "--expect-ca-thumbprint: %s", err);
+        return -1;
+    }
+    d->expect.anchors = anchors;
+    d->have_expect = d->expect.n > 0 || anchors;
+    return 0;
 }
 
 void ss_detector_tick(ss_detector *d, const struct timeval *now)

@@ -17,6 +17,11 @@ ss_detector *ss_detector_new(const scepsniff_config *cfg, scepsniff_event_fn out
 void ss_detector_on_tx(void *ctx, void **above, const scepsniff_flow *flow,
                        const ss_decoded_tx *tx);
 void ss_detector_on_event(void *ctx, void **above, const scepsniff_event *ev);
+/* The CA the device profiles trust (thumbprints, comma-separated; may be NULL) and the
+ * certificates the user vouches for (not owned; may be NULL). Returns 0, or -1 with a message
+ * in errbuf. */
+int ss_detector_expect_ca(ss_detector *d, const char *thumbprints, STACK_OF(X509) * anchors,
+                          char *errbuf);
 /* Time moves on (packet time offline, wall time live): stalled enrollments are reported. */
 void ss_detector_tick(ss_detector *d, const struct timeval *now);
 /* End of input: every enrollment still open is reported. */

@@ -954,6 +954,108 @@ static const ss_finding_def ss_findings[] = {
                      "the request/response sizes in the detail: one small reply then close "
                      "often means an error page",
         },
+    /* ---- CA and RA certificates ---- */
+    [SS_F_CA_THUMBPRINT_MISMATCH] =
+        {
+            .code = "cert.ca_thumbprint_mismatch",
+            .severity = SCEPSNIFF_SEV_ERROR,
+            .summary = "The CA certificate NDES hands out is not the one the device profile trusts",
+            .causes = "the Intune trusted certificate profile holds another CA certificate: an "
+                      "old one from before a CA renewal, or the issuing CA where the root is "
+                      "needed; "
+                      "the SCEP profile is linked to the wrong trusted certificate profile; "
+                      "NDES was set up against another CA than the one the profile was made for; "
+                      "the thumbprint given to scepsniff (--expect-ca-thumbprint) is not the "
+                      "profile's",
+            .check = "the thumbprint of the certificate in the Intune trusted certificate "
+                     "profile against the thumbprints in the detail; "
+                     "on NDES: certutil -ca.cert ca.cer then certutil -dump ca.cer for the CA "
+                     "NDES enrolls with; "
+                     "the SCEP profile's Root Certificate setting; "
+                     "with an intermediate CA: give scepsniff the root with --ca-file so that "
+                     "the chain can be followed; " DEVICE_LOGS,
+        },
+    [SS_F_RA_ENCRYPT_MISSING] =
+        {
+            .code = "cert.ra_encryption_missing",
+            .severity = SCEPSNIFF_SEV_ERROR,
+            .summary = "GetCACert lists RA certificates but none for encryption (keyEncipherment)",
+            .causes = "the CEP Encryption certificate is missing from NDES's machine store or "
+                      "was not renewed with the other RA certificate; "
+                      "the CEP Encryption template lost Key Encipherment in its key usage; "
+                      "a non-Microsoft RA set up with a signing-only certificate",
+            .check = "certlm.msc > Personal > Certificates on NDES: a CEP Encryption "
+                     "certificate, valid, with a private key and Key Usage Key Encipherment; "
+                     "renew or reinstall " RA_CERTS ", give the NDES service account Read on "
+                     "their private keys, then iisreset; "
+                     "the certificates and their key usages in the detail",
+        },
+    [SS_F_RA_SIGN_MISSING] =
+        {
+            .code = "cert.ra_signing_missing",
+            .severity = SCEPSNIFF_SEV_WARNING,
+            .summary = "GetCACert lists RA certificates but none for signing (digitalSignature)",
+            .causes = "the Exchange Enrollment Agent (Offline request) certificate is missing "
+                      "from NDES's machine store or was not renewed; "
+                      "its template lost Digital Signature in its key usage; "
+                      "a non-Microsoft RA set up with an encryption-only certificate",
+            .check = "certlm.msc > Personal > Certificates on NDES: an Exchange Enrollment "
+                     "Agent (Offline request) certificate, valid, with a private key and Key "
+                     "Usage Digital Signature; "
+                     "renew or reinstall " RA_CERTS "; "
+                     "whether devices accept the CertRep (scep.issued on the PKIOperation)",
+        },
+    [SS_F_RA_NOT_ISSUED_BY_CA] =
+        {
+            .code = "cert.ra_not_issued_by_ca",
+            .severity = SCEPSNIFF_SEV_WARNING,
+            .summary = "An RA certificate in GetCACert was not issued by a CA certificate in the "
+                       "same answer",
+            .causes = "the RA certificates were issued by another CA (a second issuing CA, or "
+                      "the CA before a renewal) than the one NDES hands out; "
+                      "NDES was moved to another CA and its RA certificates were not "
+                      "re-enrolled; "
+                      "the CA certificate was renewed with a new key and the RA certificates "
+                      "still chain to the old one",
+            .check = "certlm.msc > Personal on NDES: the issuer of the CEP Encryption and "
+                     "Exchange Enrollment Agent certificates against the CA in the detail; "
+                     "certutil -ca.cert on NDES for the CA it uses; "
+                     "re-enroll " RA_CERTS " from the CA NDES uses, then iisreset",
+        },
+    [SS_F_REPLY_SIGNATURE_INVALID] =
+        {
+            .code = "cert.reply_signature_invalid",
+            .severity = SCEPSNIFF_SEV_ERROR,
+            .summary = "The CertRep's signature does not verify: the device rejects the reply",
+            .causes = "the server signed with a key that does not belong to the certificate it "
+                      "names (RA certificates renewed while the old key stayed in use, or the "
+                      "reverse); "
+                      "a proxy or filter altered the reply body; "
+                      "a server bug in the signed attributes or the digest",
+            .check = "which certificate signed (in the detail) and whether the message or "
+                     "GetCACert carried it; "
+                     "certlm.msc > Personal on NDES: the Exchange Enrollment Agent certificate "
+                     "and that its private key is the one in use (certutil -repairstore my "
+                     "<serial>); "
+                     "restart the SCEP application pool or iisreset after replacing RA "
+                     "certificates; "
+                     "proxies, WAFs or content filters between device and server",
+        },
+    [SS_F_REPLY_SIGNER_NO_DIGITAL_SIG] =
+        {
+            .code = "cert.reply_signer_no_digital_signature",
+            .severity = SCEPSNIFF_SEV_WARNING,
+            .summary = "The CertRep is signed by an RA certificate whose key usage lacks "
+                       "digitalSignature",
+            .causes = "NDES signs with the CEP Encryption certificate (keyEncipherment only) "
+                      "instead of the Exchange Enrollment Agent certificate; "
+                      "an RA certificate template without Digital Signature",
+            .check = "the signer named in the detail and its key usage; "
+                     "certlm.msc > Personal on NDES: the Exchange Enrollment Agent (Offline "
+                     "request) certificate and its key usage; "
+                     "whether strict clients (iOS, jscep on Android) fail on this reply while "
+                     "others enroll",
+        },
 };
 
 _Static_assert(sizeof(ss_findings) / sizeof(ss_findings[0]) == SS_F_COUNT,

@@ -76,6 +76,13 @@ typedef enum ss_finding_id {
     SS_F_TLS_CERT_NAME_MISMATCH, /* server certificate does not cover the SNI */
     SS_F_TLS_NOT_DECRYPTED,      /* keys given, this connection not decrypted */
     SS_F_TLS_ENCRYPTED,          /* healthy TLS to a SCEP host, no key: sizes only */
+    /* CA and RA certificates beyond their dates (detect/cert_checks.c) */
+    SS_F_CA_THUMBPRINT_MISMATCH,      /* no CA in the answer is the one the profile trusts */
+    SS_F_RA_ENCRYPT_MISSING,          /* RA set without a keyEncipherment certificate */
+    SS_F_RA_SIGN_MISSING,             /* RA set without a digitalSignature certificate */
+    SS_F_RA_NOT_ISSUED_BY_CA,         /* an RA certificate not issued by a CA in the answer */
+    SS_F_REPLY_SIGNATURE_INVALID,     /* the CertRep's signature does not verify */
+    SS_F_REPLY_SIGNER_NO_DIGITAL_SIG, /* an RA signed the CertRep without digitalSignature */
     SS_F_COUNT
 } ss_finding_id;
 

@@ -491,6 +491,7 @@ static void judge_certs_reply(const ss_judge_ctx *jc, const ss_decoded_tx *tx,
     const struct timeval *now =
         tx->http->res_end.tv_sec ? &tx->http->res_end : &tx->http->req_start;
     ss_judge_certs(c, now, jc->cert_warn_days, ex);
+    ss_judge_ca_set(c, tx->certs_x509, jc->ca_expect, ex);
 }
 
 void ss_judge_tx(const ss_judge_ctx *jc, const ss_decoded_tx *tx, scepsniff_exchange *ex)
@@ -511,6 +512,8 @@ void ss_judge_tx(const ss_judge_ctx *jc, const ss_decoded_tx *tx, scepsniff_exch
         return;
     if (tx->reply)
         judge_reply_msg(tx, ex);
+    if (tx->reply_sig)
+        ss_judge_reply_sig(tx->reply_sig, ex);
     /* the server failed on a request encrypted to a certificate it never handed out: say so
      * where the administrator reads first, in the failure itself */
     if (ss_exchange_has(ex, SS_F_UNKNOWN_RECIPIENT))

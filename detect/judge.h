@@ -10,6 +10,7 @@
 #include <sys/time.h>
 
 #include "decode/decoder.h"
+#include "detect/cert_checks.h"
 #include "detect/servers.h"
 #include "scepsniff/scepsniff.h"
 
@@ -18,6 +19,7 @@ typedef struct ss_judge_ctx {
     scepsniff_stream_kind flow_end; /* how the flow ended when the transaction was flushed:
                                        0 while open, IDLE_TIMEOUT, END_OF_CAPTURE, EVICTED */
     const ss_server *server;        /* what is known of this server, NULL if nothing */
+    const ss_ca_expect *ca_expect;  /* --expect-ca-thumbprint / --ca-file, NULL if none */
 } ss_judge_ctx;
 
 /* Fills ex (zeroed by the caller) from tx: request/response fields, SCEP fields, findings. */

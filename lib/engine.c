@@ -61,6 +61,14 @@ scepsniff_engine *scepsniff_engine_new(const scepsniff_config *cfg, scepsniff_ev
         if (ss_decoder_add_ra_key(e->decode, e->cfg.ra_keys[i], e->cfg.ra_key_password, errbuf))
             goto fail;
     ss_decoder_show_secrets(e->decode, e->cfg.show_secrets);
+    for (size_t i = 0; i < e->cfg.nca_files; i++)
+        if (ss_decoder_add_ca_file(e->decode, e->cfg.ca_files[i], errbuf))
+            goto fail;
+    if (ss_detector_expect_ca(e->detect, e->cfg.expect_ca_thumbprints,
+                              ss_decoder_ca_certs(e->decode), errbuf))
+        goto fail;
+    e->cfg.ca_files = NULL;
+    e->cfg.nca_files = 0;
     /* the engine keeps no pointer to the host's key list or password */
     e->cfg.ra_keys = NULL;
     e->cfg.nra_keys = 0;

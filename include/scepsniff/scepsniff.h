@@ -52,6 +52,11 @@ typedef struct scepsniff_config {
     const char *ra_key_password; /* for encrypted key files; NULL: none. Never logged. */
     int show_secrets;            /* 1: keep challenge passwords in reports (default: masked) */
     const char *keylog_file;     /* NSS key log (SSLKEYLOGFILE) to decrypt TLS; NULL: none */
+    const char *expect_ca_thumbprints; /* SHA-1/SHA-256 of the CA the device profiles trust,
+                                          comma-separated: GetCACert answers are checked */
+    const char *const *ca_files; /* CA/RA certificates (PEM, DER, PKCS#7) the user vouches for:
+                                    anchors for the thumbprint, signers for CertRep checks */
+    size_t nca_files;
 } scepsniff_config;
 
 typedef enum scepsniff_event_type {

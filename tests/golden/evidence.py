@@ -39,10 +39,16 @@ REASONS = {
     "tls.incomplete": "test_tls.c",
     "tls.cert_not_yet_valid": "test_tls.c",
     "tls.cert_name_mismatch": "test_tls.c",
+    "cert.ra_encryption_missing": "micromdm's scepserver has no RA certificates; test_cert_checks.c (NDES-like sets built with OpenSSL)",
+    "cert.ra_signing_missing": "micromdm's scepserver has no RA certificates; test_cert_checks.c",
+    "cert.ra_not_issued_by_ca": "micromdm's scepserver has no RA certificates; test_cert_checks.c",
+    "cert.reply_signature_invalid": "real servers sign correctly; test_scep_verify.c (real CertReps with a byte flipped), test_cert_checks.c",
+    "cert.reply_signer_no_digital_signature": "scepserver signs with its CA, which is exempt; test_cert_checks.c",
     "tls.not_decrypted": "tests/data/tls captures with another capture's key log (tls-through-engine test)",
 }
 
 RUNS = [[], ["--stall-timeout", "1"], ["--idle-timeout", "2"],
+        ["--expect-ca-thumbprint", "00112233445566778899AABBCCDDEEFF00112233"],
         ["--ra-key", "pcaps/keys/scep-depot/ca-unencrypted.key"]]
 
 

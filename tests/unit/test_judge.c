@@ -1045,8 +1045,12 @@ static void one_cert(fx *f, time_t not_before, time_t not_after)
     ca->times_ok = 1;
     ca->not_before = T0 - 365 * 86400L;
     ca->not_after = T0 + 5 * 365 * 86400L;
+    snprintf(ca->issuer, SS_SCEP_DN_LEN, "CN=NDES CA");
     snprintf(ra->subject, SS_SCEP_DN_LEN, "CN=NDES-MSCEP-RA");
-    ra->role = SS_SCEP_ROLE_RA_ENCRYPT;
+    /* a consistent set (the RA issued by the CA, usable for both RA jobs), so that only the
+     * validity under test decides */
+    snprintf(ra->issuer, SS_SCEP_DN_LEN, "CN=NDES CA");
+    ra->role = SS_SCEP_ROLE_RA_BOTH;
     ra->times_ok = 1;
     ra->not_before = not_before;
     ra->not_after = not_after;
@@ -1069,7 +1073,7 @@ static void test_cert_validity(void **state)
     EXPECT(f, SS_F_CERT_EXPIRED, SCEPSNIFF_SEV_ERROR, SS_F_CERT_EXPIRED);
     DETAIL_HAS(f, SS_F_CERT_EXPIRED, "CN=NDES-MSCEP-RA");
     DETAIL_HAS(f, SS_F_CERT_EXPIRED, "NA-ISO");
-    DETAIL_HAS(f, SS_F_CERT_EXPIRED, "RA encryption");
+    DETAIL_HAS(f, SS_F_CERT_EXPIRED, "encryption certificate");
 
     one_cert(f, now + 3600, now + 365 * 86400L);
     judge(f);

@@ -413,6 +413,44 @@ static void test_no_signed_attributes(void **state)
     OPENSSL_free(p);
 }
 
+/* More signerInfos than a SCEP message has are not verified one by one. */
+static void test_too_many_signers(void **state)
+{
+    BIO *in = BIO_new_mem_buf("content", 7);
+    CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, in, CMS_BINARY | CMS_PARTIAL);
+    ss_scep_sigcheck sc;
+    uint8_t *der = NULL;
+    int n;
+
+    assert_non_null(cms);
+    /* signers of their own (EC keys: quick to make), one signerInfo each */
+    for (int i = 0; i <= SS_SCEP_VERIFY_MAX_SIGNERS; i++) {
+        EVP_PKEY *k = EVP_EC_gen("P-256");
+        X509 *x = X509_new();
+
+        assert_non_null(k);
+        assert_non_null(x);
+        assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), i + 1), 1);
+        assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), 0));
+        assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 86400));
+        assert_int_equal(X509_set_pubkey(x, k), 1);
+        assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+        assert_non_null(CMS_add1_signer(cms, x, k, EVP_sha256(), CMS_BINARY));
+        X509_free(x);
+        EVP_PKEY_free(k);
+    }
+    assert_int_equal(CMS_final(cms, in, NULL, CMS_BINARY), 1);
+    n = i2d_CMS_ContentInfo(cms, &der);
+    assert_true(n > 0);
+    assert_int_equal(verify(lctx(state), der, (size_t)n, NULL, &sc), -1);
+    assert_int_equal(sc.status, SS_SCEP_SIG_UNVERIFIABLE);
+    assert_int_equal(sc.nsigners, SS_SCEP_VERIFY_MAX_SIGNERS + 1);
+    assert_non_null(strstr(sc.detail, "signerInfos"));
+    OPENSSL_free(der);
+    CMS_ContentInfo_free(cms);
+    BIO_free(in);
+}
+
 static void test_not_verifiable(void **state)
 {
     static const uint8_t garbage[] = {0x30, 0x03, 0x02, 0x01, 0x05};
@@ -503,7 +541,7 @@ static void test_certset_files(void **state)
 {
     static const char *dirs[] = {"scep-depot", "scep-depot-old", "scep-depot-expired"};
     char path[1024], err[256], tmpl[] = "/tmp/ss_certset_XXXXXX";
-    STACK_OF(X509) *s;
+    STACK_OF(X509) * s;
     ss_scep_certs facts;
     size_t n;
     uint8_t *p;
@@ -578,15 +616,11 @@ static void test_certset_files(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_real_bodies_verify),
-        cmocka_unit_test(test_signature_byte_flipped),
-        cmocka_unit_test(test_content_byte_flipped),
-        cmocka_unit_test(test_signer_stripped),
-        cmocka_unit_test(test_impostor_certificate),
-        cmocka_unit_test(test_absent_content),
-        cmocka_unit_test(test_no_signed_attributes),
-        cmocka_unit_test(test_not_verifiable),
-        cmocka_unit_test(test_certset_from_bodies),
+        cmocka_unit_test(test_real_bodies_verify),   cmocka_unit_test(test_signature_byte_flipped),
+        cmocka_unit_test(test_content_byte_flipped), cmocka_unit_test(test_signer_stripped),
+        cmocka_unit_test(test_impostor_certificate), cmocka_unit_test(test_absent_content),
+        cmocka_unit_test(test_no_signed_attributes), cmocka_unit_test(test_too_many_signers),
+        cmocka_unit_test(test_not_verifiable),       cmocka_unit_test(test_certset_from_bodies),
         cmocka_unit_test(test_certset_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
