@@ -32,6 +32,7 @@ static void sync_info(ss_flow *f, const ss_tls_info *in)
         copy(t->cipher, sizeof(t->cipher), in->cipher);
     copy(t->alpn, sizeof(t->alpn), in->alpn);
     t->handshake_complete = in->handshake_complete;
+    copy(t->ja3, sizeof(t->ja3), in->ja3_hash);
     if (in->last_alert_dir >= 0) {
         t->alert_dir = in->last_alert_dir;
         t->alert_level = in->last_alert_level;

@@ -12,7 +12,8 @@
 #include "detect/servers.h"
 
 #define SS_MAX_SERVERS 256
-#define SS_MAX_DEVICES 65536
+/* Enrollments followed at once: devices active within the stall time, not devices in all. */
+#define SS_MAX_DEVICES 16384
 
 struct ss_detector {
     scepsniff_config cfg;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Buckets for up to 65536 devices (the detector's cap) at a load of 1/2: a SYN flood makes a
+/* Buckets for the detector's device cap (16384) at a load of 1/8: a SYN flood makes a
  * device of every source, and each lookup must stay O(1). */
 #define SS_ENR_BUCKETS 131072
 /* Transactions that ended recently: the same transaction seen on a second leg (device → proxy

@@ -145,6 +145,7 @@ static json_t *tls_object(const scepsniff_flow *f)
     set_str(o, "version", t->version);
     set_str(o, "cipher", t->cipher);
     set_str(o, "alpn", t->alpn);
+    set_str(o, "ja3", t->ja3);
     json_object_set_new(o, "handshake_complete", json_boolean(t->handshake_complete));
     if (t->alert_dir >= 0 && t->alert[0]) {
         json_object_set_new(o, "alert",

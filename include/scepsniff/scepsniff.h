@@ -112,6 +112,7 @@ typedef struct scepsniff_tls {
     uint32_t app_records[2];
     uint64_t app_bytes[2];
     char pairs[192]; /* request/response sizes and times: "517>1420@0.012 ..." */
+    char ja3[33];    /* JA3 fingerprint of the ClientHello (MD5, hex), "" if none */
 } scepsniff_tls;
 
 /* One TCP flow, as far as it has been seen. Index [dir] with SCEPSNIFF_DIR_*. */
