@@ -23,27 +23,10 @@
 #include <string.h>
 
 #include "scepsniff/scepsniff.h"
+#include "fuzz/frames.h"
 
 #define FUZZ_MAX_FLOWS  64
 #define FUZZ_MAX_MEMORY (4u << 20)
-
-/* LINKTYPE_* values as pcap files carry them (tcpdump.org/linktypes.html). */
-static const int link_types[8] = {
-    1,   /* ETHERNET */
-    113, /* LINUX_SLL */
-    276, /* LINUX_SLL2 */
-    101, /* RAW */
-    0,   /* NULL (BSD loopback, host byte order) */
-    108, /* LOOP (BSD loopback, network byte order) */
-    228, /* IPV4 */
-    229, /* IPV6 */
-};
-
-/* Spread so that retransmission timing, the SYN, closed and idle timeouts are all reached. */
-static const uint32_t time_steps_us[16] = {
-    0,        1,        100,       1000,      10000,     50000,      200000,     1000000,
-    2000000u, 5000000u, 15000000u, 31000000u, 61000000u, 121000000u, 301000000u, 3601000000u,
-};
 
 typedef struct fuzz_ctx {
     uint64_t sink; /* everything read ends here, so nothing is optimised away */
@@ -133,15 +116,24 @@ static void on_event(const scepsniff_event *ev, void *user)
     touch_json(x, ev);
 }
 
+static void feed(void *ctx, int linktype, const struct pcap_pkthdr *h, const uint8_t *frame)
+{
+    if (scepsniff_engine_packet(ctx, linktype, h, frame) != 0)
+        __builtin_trap(); /* every link type in the table is supported */
+}
+
+static void tick(void *ctx, struct timeval now)
+{
+    scepsniff_engine_tick(ctx, now);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char errbuf[SCEPSNIFF_ERRBUF_SIZE];
     scepsniff_config cfg;
     scepsniff_engine *e;
     scepsniff_stats st;
-    struct timeval now = {1700000000, 0};
     fuzz_ctx x = {0};
-    size_t off = 0;
 
     scepsniff_config_init(&cfg);
     cfg.max_flows = FUZZ_MAX_FLOWS;
@@ -156,35 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!e)
         __builtin_trap(); /* these settings are valid: failing to start is a bug */
 
-    while (size - off >= 3) {
-        struct pcap_pkthdr h;
-        uint8_t sel = data[off];
-        size_t len = ((size_t)data[off + 1] << 8) | data[off + 2];
-        uint64_t usec;
-        uint8_t *frame;
-
-        off += 3;
-        if (len > size - off)
-            len = size - off;
-        usec = (uint64_t)now.tv_usec + time_steps_us[(sel >> 3) & 0x0f];
-        now.tv_sec += (time_t)(usec / 1000000u);
-        now.tv_usec = (suseconds_t)(usec % 1000000u);
-        if (time_steps_us[(sel >> 3) & 0x0f] >= 1000000u)
-            scepsniff_engine_tick(e, now); /* a quiet second: what live capture would do */
-
-        frame = malloc(len); /* exact size, even zero: ASan guards the end */
-        if (!frame && len)
-            break;
-        memcpy(frame, data + off, len);
-        memset(&h, 0, sizeof(h));
-        h.ts = now;
-        h.caplen = (bpf_u_int32)len;
-        h.len = (bpf_u_int32)len + ((sel & 0x80) ? 1000u : 0u);
-        if (scepsniff_engine_packet(e, link_types[sel & 0x07], &h, frame) != 0)
-            __builtin_trap(); /* every link type in the table is supported */
-        free(frame);
-        off += len;
-    }
+    ss_fuzz_frames(data, size, feed, tick, e);
 
     scepsniff_engine_stats(e, &st);
     /* the budget is a cap, not a hint */
