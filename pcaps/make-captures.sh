@@ -10,11 +10,12 @@
 # addresses that exist only inside those namespaces. Servers are stopped by PID;
 # every wait is bounded.
 #
-# Run as root:  bash pcaps/make-captures.sh [--tls-only]
+# Run as root:  bash pcaps/make-captures.sh [--tls-only | --renewal-only]
 # Idempotent: the CAs and the client keys under keys/ are reused when present, so
 # transactionIDs and certificate names stay the same from one run to the next.
 # The HTTPS captures (tls*) are made by make-tls-captures.sh, sourced below;
 # --tls-only remakes just those and leaves every other capture as it is.
+# --renewal-only remakes just scep-renewal.pcap (section "renewal" below).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,8 +23,9 @@ ONLY=all
 case ${1:-} in
 "") ;;
 --tls-only) ONLY=tls ;;
+--renewal-only) ONLY=renewal ;;
 *)
-	echo "usage: make-captures.sh [--tls-only]" >&2
+	echo "usage: make-captures.sh [--tls-only | --renewal-only]" >&2
 	exit 2
 	;;
 esac
@@ -960,14 +962,125 @@ cap_demo() {
 	logs_since_mark $name
 }
 
+# ---------------------------------------------------------------- renewal
+# scep-renewal.pcap: micromdm scepclient renews the certificate that
+# scep-enroll-post.pcap obtained (serial 02, CN device-post). Given an existing
+# -certificate, scepclient sends messageType RenewalReq (17), signed with that
+# certificate and its key (same key, so the same transactionID as the enrollment);
+# scepserver runs with -allowrenew 0 and issues a new certificate.
+# It runs after the TLS captures, so the CA's serials of a full run stay as they
+# were before this section existed (the renewal gets the next one).
+RENEW_ROLE=renewal
+RENEW_FROM=enroll-post # the role whose issued certificate is renewed
+
+# The CA's issue log of the last full run ends with the renewal's doing: the renewed
+# certificate revoked (scepserver: "Revoking certificate with serial 02 from DB",
+# the line moved to the end as R) and the new one. renewal_before INDEX prints the
+# log as it was before the renewal, in serial (= issue) order; the serials come
+# from keys/renewal/{old,issued}.pem of that run.
+renewal_before() {
+	local old="" new="" d=$HERE/keys/$RENEW_ROLE
+	if [ -s "$d/old.pem" ] && [ -s "$d/issued.pem" ]; then
+		old=$(openssl x509 -noout -serial -in "$d/old.pem" | cut -d= -f2)
+		new=$(openssl x509 -noout -serial -in "$d/issued.pem" | cut -d= -f2)
+	fi
+	awk -F'\t' -v OFS='\t' -v old="$old" -v new="$new" '
+		$4 == new { next }
+		$4 == old { $1 = "V"; $3 = "" }
+		{ print }
+	' "$1" | sort -t "$(printf '\t')" -k4,4
+}
+# renewal_lines INDEX: the renewal's own lines of a full run's log (old R, new V).
+renewal_lines() {
+	local d=$HERE/keys/$RENEW_ROLE s
+	[ -s "$d/old.pem" ] && [ -s "$d/issued.pem" ] || return 0
+	for s in "$(openssl x509 -noout -serial -in "$d/old.pem" | cut -d= -f2)" \
+		"$(openssl x509 -noout -serial -in "$d/issued.pem" | cut -d= -f2)"; do
+		awk -F'\t' -v s="$s" '$4 == s' "$1"
+	done
+}
+next_serial() { # DIR: the serial after the last one of DIR/index.txt
+	local last
+	last=$(cut -f4 "$1/index.txt" | sort | tail -n 1)
+	printf '%02X\n' "$((16#${last:-01} + 1))" >"$1/serial"
+}
+
+# renewal_seed_depot DIR: for --renewal-only, the CA's issue log as the last full
+# run left it before the renewal, so the renewal gets the serial of a full run.
+renewal_seed_depot() {
+	local idx=$HERE/logs/scep-depot-index.txt
+	[ -s "$idx" ] || return 0
+	mkdir -p "$1"
+	renewal_before "$idx" >"$1/index.txt"
+	next_serial "$1"
+}
+# For --tls-only: tls_seed_depot numbers the TLS devices after the last serial of
+# the log, so the renewal's entries are undone first and put back after the run.
+renewal_set_aside() {
+	[ -s "$1/index.txt" ] || return 0
+	renewal_before "$1/index.txt" >"$1/index.new"
+	mv "$1/index.new" "$1/index.txt"
+	next_serial "$1"
+}
+renewal_put_back() {
+	local idx=$HERE/logs/scep-depot-index.txt old
+	[ -s "$idx" ] && [ -s "$HERE/keys/$RENEW_ROLE/old.pem" ] || return 0
+	old=$(openssl x509 -noout -serial -in "$HERE/keys/$RENEW_ROLE/old.pem" | cut -d= -f2)
+	awk -F'\t' -v old="$old" '$4 != old' "$1/index.txt" >"$1/index.new"
+	renewal_lines "$idx" >>"$1/index.new"
+	mv "$1/index.new" "$1/index.txt"
+}
+
+cap_renewal() {
+	local name=scep-renewal dir=$WORK/cli/$RENEW_ROLE src=$OUT/keys/$RENEW_FROM rc=0
+	[ -s "$src/issued.pem" ] || src=$HERE/keys/$RENEW_FROM # --renewal-only
+	mkdir -p "$dir"
+	cp "$src/client.key" "$dir/client.key"
+	cp "$src/issued.pem" "$dir/client.pem" # present: scepclient renews it
+	cp "$src/issued.pem" "$dir/old.pem"
+	log $name "the certificate renewed (keys/$RENEW_FROM/issued.pem, made by scep-enroll-post):"
+	openssl x509 -in "$dir/old.pem" -noout -subject -serial -startdate -enddate >>"$OUT/logs/$name.txt"
+	log $name ""
+	local cmd=(scepclient -server-url "http://$A_NDES$SCEP_PATH" -challenge "$CHALLENGE"
+		-cn device-post -private-key "$dir/client.key" -certificate "$dir/client.pem" -debug)
+	mark_logs
+	cap_start "$LAB" lo $name.pcap 0 tcp port $P_HTTP
+	log $name "$(show_cmd "${cmd[@]}")"
+	timeout 60 ip netns exec "$LAB" "${cmd[@]}" >"$WORK/run.out" 2>&1 || rc=$?
+	cat "$WORK/run.out" >>"$OUT/logs/$name.txt"
+	log $name "[exit status $rc]" ""
+	cap_stop
+	logs_since_mark $name
+	mkdir -p "$OUT/keys/$RENEW_ROLE"
+	install -m 644 "$dir/client.key" "$dir/csr.pem" "$dir/old.pem" "$OUT/keys/$RENEW_ROLE/"
+	if ! cmp -s "$dir/client.pem" "$dir/old.pem"; then
+		install -m 644 "$dir/client.pem" "$OUT/keys/$RENEW_ROLE/issued.pem"
+		log $name "" "the certificate issued (keys/$RENEW_ROLE/issued.pem):"
+		openssl x509 -in "$dir/client.pem" -noout -subject -serial -startdate -enddate \
+			>>"$OUT/logs/$name.txt"
+	fi
+}
+
+# renewal_install: --renewal-only puts back only what cap_renewal made (and the CA's issue log).
+renewal_install() {
+	cp "$OUT/scep-renewal.pcap" "$HERE/"
+	cp "$OUT/logs/scep-renewal.txt" "$OUT/logs/scep-depot-index.txt" "$HERE/logs/"
+	rm -rf "${HERE:?}/keys/${RENEW_ROLE:?}"
+	cp -r "$OUT/keys/$RENEW_ROLE" "$HERE/keys/$RENEW_ROLE"
+}
+
 # ---------------------------------------------------------------- main
 need_tools
 setup_lab
 write_files
 write_nginx_conf
 tls_setup
-# --tls-only: the CA continues its issue log where the last full run left it
-if [ $ONLY = tls ]; then tls_seed_depot "$WORK/depot"; fi
+# --tls-only, --renewal-only: the CA continues its issue log where the last full run left it
+if [ $ONLY = tls ]; then
+	tls_seed_depot "$WORK/depot"
+	renewal_set_aside "$WORK/depot"
+fi
+if [ $ONLY = renewal ]; then renewal_seed_depot "$WORK/depot"; fi
 start_servers
 
 if [ $ONLY = all ]; then
@@ -979,12 +1092,13 @@ if [ $ONLY = all ]; then
 	cap_enrollments
 	cap_demo
 fi
-cap_tls
-
+if [ $ONLY != renewal ]; then cap_tls; fi
+if [ $ONLY != tls ]; then cap_renewal; fi
 stop_pid "$NGINX_PID" QUIT
 stop_pid "$SCEP_PID"
 stop_pid "$SCEP_OLD_PID"
 stop_pid "$SCEP_EXPIRED_PID"
+if [ $ONLY = tls ]; then renewal_put_back "$WORK/depot"; fi
 # what the CAs issued during this run (serial, subject), for the tests
 cp "$WORK/depot/index.txt" "$OUT/logs/scep-depot-index.txt"
 cp "$WORK/depot-expired/index.txt" "$OUT/logs/scep-depot-expired-index.txt"
@@ -1000,12 +1114,14 @@ if [ $ONLY = all ]; then
 	rm -rf "$HERE/logs" "$HERE/keys"
 	cp "$OUT"/*.pcap "$OUT"/*.pcapng "$OUT"/*.keys "$HERE/"
 	cp -r "$OUT/logs" "$OUT/keys" "$HERE/"
-else
+elif [ $ONLY = tls ]; then
 	tls_install
+else
+	renewal_install
 fi
 
 for f in "$HERE"/*.pcap "$HERE"/*.pcapng; do
-	case $ONLY:$(basename "$f") in all:* | tls:tls*) ;; *) continue ;; esac
+	case $ONLY:$(basename "$f") in all:* | tls:tls* | renewal:scep-renewal.pcap) ;; *) continue ;; esac
 	printf '%-28s %8d bytes %6s packets\n' "$(basename "$f")" "$(stat -c %s "$f")" \
 		"$(tcpdump -nr "$f" 2>/dev/null | wc -l)"
 done
