@@ -155,6 +155,8 @@ static double elapsed(const struct timeval *a, const struct timeval *b)
 static void account(ss_report *r, const scepsniff_event *ev)
 {
     const scepsniff_exchange *ex = ev->exchange;
+    if (!ev->flow->id)
+        return; /* a --ca-file judgment: no device, no server */
     device_row *d = device_of(r, ex->device);
     if (d) {
         d->exchanges++;
@@ -229,8 +231,11 @@ static void print_exchange(ss_report *r, const scepsniff_event *ev)
         snprintf(status, sizeof(status), "%d", ex->status);
     int v6 = f->ip_version == 6;
     char server[80];
-    snprintf(server, sizeof(server), "%s%s%s:%u", v6 ? "[" : "", f->server_ip, v6 ? "]" : "",
-             f->server_port);
+    if (!f->id) /* --ca-file: judged, not seen on the wire */
+        snprintf(server, sizeof(server), "(your CA file)");
+    else
+        snprintf(server, sizeof(server), "%s%s%s:%u", v6 ? "[" : "", f->server_ip, v6 ? "]" : "",
+                 f->server_port);
     const char *sev = ex->severity == SCEPSNIFF_SEV_ERROR     ? "ERROR"
                       : ex->severity == SCEPSNIFF_SEV_WARNING ? "WARN"
                                                               : "ok";

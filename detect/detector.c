@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "decode/scep_certset.h"
 #include "detect/enrollments.h"
 #include "detect/exchange.h"
 #include "detect/judge.h"
@@ -109,7 +110,23 @@ static void emit_exchange(ss_detector *d, const scepsniff_flow *flow, scepsniff_
         ev.exchange = ex;
         d->out(&ev, d->user);
     }
-    ss_enrollments_add(d->enrollments, ex, flow, ts);
+    if (flow->id) /* a judgment of the user's certificates belongs to no device */
+        ss_enrollments_add(d->enrollments, ex, flow, ts);
+}
+
+void ss_detector_judge_ca_file(ss_detector *d, OSSL_LIB_CTX *libctx, STACK_OF(X509) * certs,
+                               const struct timeval *now)
+{
+    ss_scep_certs facts;
+    scepsniff_exchange ex;
+    scepsniff_flow none; /* not from the wire: flow id 0, no addresses */
+    memset(&ex, 0, sizeof(ex));
+    memset(&none, 0, sizeof(none));
+    ss_scep_certset_facts(libctx, certs, &facts);
+    snprintf(ex.operation, sizeof(ex.operation), "CA file");
+    ss_judge_certs(&facts, now, d->cfg.cert_warn_days, &ex);
+    ss_judge_ca_set(&facts, certs, d->have_expect ? &d->expect : NULL, &ex);
+    emit_exchange(d, &none, &ex, now);
 }
 
 /* A connection-level failure matters when it was aimed where SCEP goes. */

@@ -22,6 +22,11 @@ void ss_detector_on_event(void *ctx, void **above, const scepsniff_event *ev);
  * in errbuf. */
 int ss_detector_expect_ca(ss_detector *d, const char *thumbprints, STACK_OF(X509) * anchors,
                           char *errbuf);
+/* Judges the certificates the user gave (--ca-file) as at time now — validity, expiry horizon,
+ * the CA/RA set, the expected thumbprint — and reports them as one exchange "CA file", whose
+ * flow has id 0 and no addresses (it is not from the wire). */
+void ss_detector_judge_ca_file(ss_detector *d, OSSL_LIB_CTX *libctx, STACK_OF(X509) * certs,
+                               const struct timeval *now);
 /* Time moves on (packet time offline, wall time live): stalled enrollments are reported. */
 void ss_detector_tick(ss_detector *d, const struct timeval *now);
 /* End of input: every enrollment still open is reported. */

@@ -124,6 +124,11 @@ void scepsniff_engine_finish(scepsniff_engine *e)
     struct timeval now;
     ss_capture_finish(e->cap);
     ss_capture_now(e->cap, &now);
+    if (!now.tv_sec)
+        gettimeofday(&now, NULL); /* no packet at all: judge the certificates as of today */
+    if (ss_decoder_ca_certs(e->decode))
+        ss_detector_judge_ca_file(e->detect, ss_decoder_libctx(e->decode),
+                                  ss_decoder_ca_certs(e->decode), &now);
     ss_detector_finish(e->detect, &now);
 }
 

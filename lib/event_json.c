@@ -270,7 +270,7 @@ static json_t *exchange_record(const scepsniff_event *ev)
     const ss_decoded_tx *tx = ex->detail;
     json_t *o = eve_header(ev, "scep");
     json_object_set_new(o, "exchange_id", json_integer((json_int_t)ex->id));
-    set_wire(o, "device", ex->device);
+    json_object_set_new(o, "device", json_string(ex->device)); /* "" for a --ca-file record */
     set_str(o, "platform", ex->platform);
     if (tx) /* connection attempts and TLS-level records carry no HTTP */
         json_object_set_new(o, "http", http_object(ex, tx->http));

@@ -3,6 +3,7 @@
 (default report and --flows view) must validate against docs/scepsniff.schema.json, and the
 run must write at least one SCEP exchange record over all captures."""
 import json
+import os
 import subprocess
 import sys
 
@@ -17,7 +18,10 @@ def main():
     validator = jsonschema.Draft202012Validator(schema)
     counts, bad = {}, 0
     for pcap in pcaps:
-        for extra in ([], ["--flows"]):
+        # the plain report, the flows view, and a report with a --ca-file record (flow_id 0)
+        cafile = os.path.join(os.path.dirname(schema_path), "..", "pcaps", "keys", "scep-depot",
+                              "ca.pem")
+        for extra in ([], ["--flows"], ["--ca-file", cafile]):
             out = subprocess.run([binary, "--no-progress", "--json", "-r", pcap] + extra,
                                  capture_output=True, text=True)
             if out.returncode not in (0, 1):
