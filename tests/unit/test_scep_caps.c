@@ -12,31 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/support/data.h"
 #include "decode/scep_caps.h"
 #include "decode/scep_render.h"
 
-static uint8_t *load(const char *name, size_t *len)
-{
-    const char *dir = getenv("SS_SOURCE_DIR");
-    char path[1024];
-    FILE *f;
-    uint8_t *buf;
-    long n;
-
-    snprintf(path, sizeof(path), "%s/tests/data/scep/%s", dir ? dir : ".", name);
-    f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s (set SS_SOURCE_DIR to the source tree)", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
+#define load(name, len) ss_test_load("tests/data/scep", name, len)
 
 static int caps(const char *s, ss_scep_caps *c)
 {

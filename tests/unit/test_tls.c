@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tests/support/data.h"
 #include "capture/mem.h"
 #include "capture/packet.h"
 #include "capture/reasm.h"
@@ -79,27 +80,7 @@ static char *path_of(const char *name, char *buf, size_t len)
 }
 
 /* A whole file, NUL-terminated; *len without the NUL. NULL when it does not exist. */
-static uint8_t *slurp(const char *name, size_t *len)
-{
-    char path[1024];
-    FILE *fp = fopen(path_of(name, path, sizeof(path)), "rb");
-    uint8_t *buf;
-    long n;
-
-    if (!fp)
-        return NULL;
-    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-    n = ftell(fp);
-    assert_true(n >= 0 && n < 4 * 1024 * 1024);
-    rewind(fp);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    buf[n] = 0;
-    fclose(fp);
-    *len = (size_t)n;
-    return buf;
-}
+#define slurp(name, len) ss_test_read("tests/data/tls", name, len)
 
 static void on_plain(void *ctx, int dir, const uint8_t *d, size_t n, const struct timeval *ts)
 {
