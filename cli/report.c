@@ -136,7 +136,9 @@ static device_row *device_of(ss_report *r, const char *device)
 static server_row *server_of(ss_report *r, const scepsniff_flow *f)
 {
     char key[64];
-    snprintf(key, sizeof(key), "%s:%u", f->server_ip, f->server_port);
+    int v6 = f->ip_version == 6;
+    snprintf(key, sizeof(key), "%s%s%s:%u", v6 ? "[" : "", f->server_ip, v6 ? "]" : "",
+             f->server_port);
     for (size_t i = 0; i < r->nservers; i++)
         if (!strcmp(r->servers[i].server, key))
             return &r->servers[i];

@@ -248,8 +248,12 @@ void ss_detector_on_event(void *ctx, void **above, const scepsniff_event *ev)
             }
             break;
         case SCEPSNIFF_STREAM_REFUSED:
-            if (scep_target(d, ev->flow))
-                connect_exchange(d, df, ev, SS_F_REFUSED, "a RST answered the SYN");
+            if (scep_target(d, ev->flow)) {
+                char why[96];
+                snprintf(why, sizeof(why), "nothing accepted port %u on %s", ev->flow->server_port,
+                         ev->flow->server_ip);
+                connect_exchange(d, df, ev, SS_F_REFUSED, why);
+            }
             break;
         case SCEPSNIFF_STREAM_RST:
             df->rst_dir = ev->dir;

@@ -190,7 +190,9 @@ void ss_enrollments_add(ss_enrollments *e, const scepsniff_exchange *ex, const s
         snprintf(x->pub.platform, sizeof(x->pub.platform), "%s", ex->platform);
     if (ex->user_agent[0])
         snprintf(x->pub.user_agent, sizeof(x->pub.user_agent), "%s", ex->user_agent);
-    snprintf(x->pub.server, sizeof(x->pub.server), "%s:%u", flow->server_ip, flow->server_port);
+    int v6 = flow->ip_version == 6;
+    snprintf(x->pub.server, sizeof(x->pub.server), "%s%s%s:%u", v6 ? "[" : "", flow->server_ip,
+             v6 ? "]" : "", flow->server_port);
     if (ex->transaction_id[0])
         snprintf(x->pub.transaction_id, sizeof(x->pub.transaction_id), "%s", ex->transaction_id);
     if (ex->severity > SCEPSNIFF_SEV_OK)
