@@ -310,28 +310,33 @@ static int cert_time(const ASN1_TIME *t, time_t *out, char *iso, size_t isolen)
     return 0;
 }
 
-static void cert_key(X509 *x, ss_scep_cert *c)
+void ss_scep_key_facts(EVP_PKEY *pk, X509_PUBKEY *xpk, char *type, size_t typelen, int *bits,
+                       char *group, size_t grouplen)
 {
-    EVP_PKEY *pk = X509_get0_pubkey(x);
-
     if (pk) {
         const char *t = EVP_PKEY_get0_type_name(pk);
         size_t glen = 0;
 
         if (t)
-            ss_scep_sanitize(c->key_type, sizeof(c->key_type), (const uint8_t *)t, strlen(t));
-        c->key_bits = EVP_PKEY_get_bits(pk);
-        if (c->key_bits < 0)
-            c->key_bits = 0;
-        if (!EVP_PKEY_get_group_name(pk, c->key_group, sizeof(c->key_group), &glen))
-            c->key_group[0] = '\0';
+            ss_scep_sanitize(type, typelen, (const uint8_t *)t, strlen(t));
+        *bits = EVP_PKEY_get_bits(pk);
+        if (*bits < 0)
+            *bits = 0;
+        if (!EVP_PKEY_get_group_name(pk, group, grouplen, &glen))
+            group[0] = '\0';
     } else {
         /* A key OpenSSL cannot decode: name its algorithm at least. */
         ASN1_OBJECT *alg = NULL;
 
-        if (X509_PUBKEY_get0_param(&alg, NULL, NULL, NULL, X509_get_X509_PUBKEY(x)) && alg)
-            ss_scep_alg(alg, c->key_type, sizeof(c->key_type));
+        if (xpk && X509_PUBKEY_get0_param(&alg, NULL, NULL, NULL, xpk) && alg)
+            ss_scep_alg(alg, type, typelen);
     }
+}
+
+static void cert_key(X509 *x, ss_scep_cert *c)
+{
+    ss_scep_key_facts(X509_get0_pubkey(x), X509_get_X509_PUBKEY(x), c->key_type,
+                      sizeof(c->key_type), &c->key_bits, c->key_group, sizeof(c->key_group));
 }
 
 static void cert_ekus(X509 *x, ss_scep_cert *c)

@@ -111,6 +111,10 @@ int ss_scep_cert_facts(OSSL_LIB_CTX *libctx, X509 *x, ss_scep_cert *out);
 /* Shared by the DER decoders. */
 
 /* A distinguished name as "C=US, O=..., CN=..." (RFC 2253 escaping, forward order), sanitized. */
+/* Type ("RSA", "EC", or the algorithm OID when OpenSSL cannot decode the key), size in bits and
+ * EC group of a public key; pk may be NULL (then xpk names the algorithm). */
+void ss_scep_key_facts(EVP_PKEY *pk, X509_PUBKEY *xpk, char *type, size_t typelen, int *bits,
+                       char *group, size_t grouplen);
 void ss_scep_dn(const X509_NAME *name, char *dst, size_t dstlen);
 /* An INTEGER (serial) as upper-case hex, "-" for negative; cut with "...". */
 void ss_scep_serial(const ASN1_INTEGER *serial, char *dst, size_t dstlen);

@@ -101,23 +101,8 @@ static void csr_key(OSSL_LIB_CTX *libctx, X509_REQ *req, ss_scep_csr *c)
     EVP_MD *sha256;
     int derlen;
 
-    if (pk) {
-        const char *t = EVP_PKEY_get0_type_name(pk);
-        size_t glen = 0;
-
-        if (t)
-            ss_scep_sanitize(c->key_type, sizeof(c->key_type), (const uint8_t *)t, strlen(t));
-        c->key_bits = EVP_PKEY_get_bits(pk);
-        if (c->key_bits < 0)
-            c->key_bits = 0;
-        if (!EVP_PKEY_get_group_name(pk, c->key_group, sizeof(c->key_group), &glen))
-            c->key_group[0] = '\0';
-    } else {
-        ASN1_OBJECT *alg = NULL;
-
-        if (xpk && X509_PUBKEY_get0_param(&alg, NULL, NULL, NULL, xpk) && alg)
-            ss_scep_alg(alg, c->key_type, sizeof(c->key_type));
-    }
+    ss_scep_key_facts(pk, xpk, c->key_type, sizeof(c->key_type), &c->key_bits, c->key_group,
+                      sizeof(c->key_group));
     if (!xpk || (derlen = i2d_X509_PUBKEY(xpk, &der)) <= 0)
         return;
     sha256 = EVP_MD_fetch(libctx, "SHA256", NULL);
