@@ -19,6 +19,7 @@
 #include <openssl/provider.h>
 #include <openssl/x509.h>
 
+#include "tests/support/data.h"
 #include "decode/ossl_ctx.h"
 #include "decode/ra_keys.h"
 
@@ -47,25 +48,7 @@ static int load_file(ss_ra_keys *k, const char *rel, const char *password, char 
     return ss_ra_keys_load_file(k, p.s, password, err, errlen);
 }
 
-static uint8_t *load(const char *rel, size_t *len)
-{
-    pathbuf p = path(rel);
-    FILE *f = fopen(p.s, "rb");
-    uint8_t *buf;
-    long n;
-
-    if (!f)
-        fail_msg("cannot open %s (set SS_SOURCE_DIR to the source tree)", p.s);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
+#define load(rel, len) ss_test_load(".", rel, len)
 
 typedef struct fixture {
     ss_ossl *o;

@@ -29,6 +29,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "tests/support/data.h"
 #include "decode/ossl_ctx.h"
 #include "decode/ra_keys.h"
 #include "decode/scep_content.h"
@@ -53,25 +54,7 @@ static pathbuf path(const char *rel)
     return p;
 }
 
-static uint8_t *load(const char *rel, size_t *len)
-{
-    pathbuf p = path(rel);
-    FILE *f = fopen(p.s, "rb");
-    uint8_t *buf;
-    long n;
-
-    if (!f)
-        fail_msg("cannot open %s (set SS_SOURCE_DIR to the source tree)", p.s);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
+#define load(rel, len) ss_test_load(".", rel, len)
 
 /* The DER inside a PEM file (pkimessage.pem, csr.pem). */
 static uint8_t *load_pem_der(const char *rel, size_t *len)
