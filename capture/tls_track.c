@@ -21,17 +21,30 @@ static void copy(char *dst, size_t n, const char *src)
     snprintf(dst, n, "%s", src ? src : "");
 }
 
-/* The public summary, brought up to date from what the parser knows. */
-static void sync_info(ss_flow *f, const ss_tls_info *in)
+/* The summary's counters: cheap, so kept current on every record. */
+static void sync_counts(ss_flow *f, const ss_tls_info *in)
 {
     scepsniff_tls *t = &f->pub.tls;
     t->seen = 1;
+    t->handshake_complete = in->handshake_complete;
+    for (int d = 0; d < 2; d++) {
+        t->decrypted[d] = in->plain_bytes[d] > 0;
+        t->app_records[d] = (uint32_t)in->app_records[d];
+        t->app_bytes[d] = in->app_bytes[d];
+    }
+}
+
+/* The public summary, brought up to date from what the parser knows. The strings change only
+ * with handshake messages and alerts, so application records (most of a TLS flow) skip this. */
+static void sync_info(ss_flow *f, const ss_tls_info *in)
+{
+    scepsniff_tls *t = &f->pub.tls;
+    sync_counts(f, in);
     if (in->version)
         copy(t->version, sizeof(t->version), ss_tls_version_name(in->version));
     if (in->cipher_suite)
         copy(t->cipher, sizeof(t->cipher), in->cipher);
     copy(t->alpn, sizeof(t->alpn), in->alpn);
-    t->handshake_complete = in->handshake_complete;
     copy(t->ja3, sizeof(t->ja3), in->ja3_hash);
     if (in->last_alert_dir >= 0) {
         t->alert_dir = in->last_alert_dir;
@@ -47,11 +60,6 @@ static void sync_info(ss_flow *f, const ss_tls_info *in)
     t->cert_expired = in->cert_expired;
     t->cert_not_yet_valid = in->cert_not_yet_valid;
     t->cert_name_mismatch = in->cert_name_mismatch;
-    for (int d = 0; d < 2; d++) {
-        t->decrypted[d] = in->plain_bytes[d] > 0;
-        t->app_records[d] = (uint32_t)in->app_records[d];
-        t->app_bytes[d] = in->app_bytes[d];
-    }
     if (!f->pub.sni[0] && in->sni[0]) {
         copy(f->pub.sni, sizeof(f->pub.sni), in->sni);
         f->pub.app_proxy = ss_is_app_proxy_name(in->sni);
@@ -77,7 +85,10 @@ static void on_event(void *ctx, const ss_tls_event *ev)
 {
     tls_ctx *tc = ctx;
     ss_flow *f = tc->f;
-    sync_info(f, ev->info);
+    if (ev->kind == SS_TLS_EV_APP_DATA)
+        sync_counts(f, ev->info);
+    else
+        sync_info(f, ev->info);
     switch (ev->kind) {
     case SS_TLS_EV_APP_DATA:
         /* TLS 1.3 without keys: records the server sends before the client's first one are
