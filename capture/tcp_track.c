@@ -103,6 +103,17 @@ static void stop_reassembly(ss_capture *c, ss_flow *f)
     drop_classifier(c, f);
 }
 
+/* A closed flow keeps only its summary: reassembly, TLS and nDPI state go back to the budget
+ * now, not when the closed timeout ends (that wait is only for stragglers of the teardown). */
+static void release_state(ss_capture *c, ss_flow *f)
+{
+    ss_tls_track_free(c, f); /* its final summary belongs in FLOW_END */
+    if (f->reassemble)
+        stop_reassembly(c, f);
+    else
+        drop_classifier(c, f);
+}
+
 static int is_candidate(ss_app a)
 {
     return a == SS_APP_HTTP || a == SS_APP_TLS;
@@ -175,6 +186,7 @@ static void emit_ready_fins(ss_capture *c, ss_flow *f, const struct timeval *ts,
     if (f->fin_done[0] && f->fin_done[1] && f->state != SS_TCP_CLOSED) {
         f->state = SS_TCP_CLOSED;
         f->end_ts = *ts;
+        release_state(c, f);
     }
 }
 
@@ -236,6 +248,7 @@ static void on_rst(ss_capture *c, ss_flow *f, int dir, const ss_packet *p)
     }
     f->state = SS_TCP_CLOSED;
     f->end_ts = p->ts;
+    release_state(c, f);
 }
 
 static void on_payload(ss_capture *c, ss_flow *f, int dir, const ss_packet *p)
@@ -315,9 +328,7 @@ void ss_track_end(ss_capture *c, ss_flow *f, int reason, const struct timeval *t
                       f->pub.syns);
     if (reason && !(unanswered && reason == SCEPSNIFF_STREAM_IDLE_TIMEOUT))
         ss_track_emit(c, f, (scepsniff_stream_kind)reason, SCEPSNIFF_DIR_TO_SERVER, ts, 0);
-    ss_tls_track_free(c, f); /* its final summary belongs in FLOW_END */
-    if (f->reassemble)
-        sync_counters(f);
+    release_state(c, f);
     c->st.stream_bytes_dropped += f->rs[0].dropped_bytes + f->rs[1].dropped_bytes;
 
     scepsniff_event ev = {0};
@@ -325,9 +336,5 @@ void ss_track_end(ss_capture *c, ss_flow *f, int reason, const struct timeval *t
     ev.ts = *ts;
     ev.kind = (scepsniff_stream_kind)reason;
     emit_event(c, f, &ev);
-
-    ss_reasm_free(&f->rs[0]);
-    ss_reasm_free(&f->rs[1]);
-    drop_classifier(c, f);
     ss_flow_table_remove(c->flows, f);
 }
