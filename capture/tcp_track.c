@@ -336,5 +336,6 @@ void ss_track_end(ss_capture *c, ss_flow *f, int reason, const struct timeval *t
     ev.ts = *ts;
     ev.kind = (scepsniff_stream_kind)reason;
     emit_event(c, f, &ev);
+    ss_tls_track_forget(c, f);
     ss_flow_table_remove(c->flows, f);
 }

@@ -24,8 +24,7 @@ static void copy(char *dst, size_t n, const char *src)
 /* The summary's counters: cheap, so kept current on every record. */
 static void sync_counts(ss_flow *f, const ss_tls_info *in)
 {
-    scepsniff_tls *t = &f->pub.tls;
-    t->seen = 1;
+    scepsniff_tls *t = f->tls_sum;
     t->handshake_complete = in->handshake_complete;
     for (int d = 0; d < 2; d++) {
         t->decrypted[d] = in->plain_bytes[d] > 0;
@@ -38,7 +37,7 @@ static void sync_counts(ss_flow *f, const ss_tls_info *in)
  * with handshake messages and alerts, so application records (most of a TLS flow) skip this. */
 static void sync_info(ss_flow *f, const ss_tls_info *in)
 {
-    scepsniff_tls *t = &f->pub.tls;
+    scepsniff_tls *t = f->tls_sum;
     sync_counts(f, in);
     if (in->version)
         copy(t->version, sizeof(t->version), ss_tls_version_name(in->version));
@@ -71,8 +70,8 @@ static void flush_pair(ss_flow *f)
 {
     if (!f->tls_pair_bytes[0] && !f->tls_pair_bytes[1])
         return;
-    char *p = f->pub.tls.pairs;
-    size_t n = strlen(p), room = sizeof(f->pub.tls.pairs) - n;
+    char *p = f->tls_sum->pairs;
+    size_t n = strlen(p), room = sizeof(f->tls_sum->pairs) - n;
     int w = snprintf(
         p + n, room, "%s%llu>%llu@%.3f", n ? " " : "", (unsigned long long)f->tls_pair_bytes[0],
         (unsigned long long)f->tls_pair_bytes[1], ss_tv_diff(&f->pub.first_seen, &f->tls_pair_ts));
@@ -104,7 +103,7 @@ static void on_event(void *ctx, const ss_tls_event *ev)
     case SS_TLS_EV_DECRYPT_FAILED:
     case SS_TLS_EV_STOPPED:
         if (ev->reason != SS_TLS_R_NONE)
-            snprintf(f->pub.tls.not_decrypted, sizeof(f->pub.tls.not_decrypted), "%s%s%s",
+            snprintf(f->tls_sum->not_decrypted, sizeof(f->tls_sum->not_decrypted), "%s%s%s",
                      ss_tls_reason_name(ev->reason), ev->detail && *ev->detail ? ": " : "",
                      ev->detail ? ev->detail : "");
         /* nothing more will be decrypted in this direction: the layers above see a gap */
@@ -125,6 +124,12 @@ static ss_tls *tls_of(ss_capture *c, ss_flow *f)
 {
     if (f->tls)
         return f->tls;
+    if (!f->tls_sum) {
+        if (!(f->tls_sum = ss_mem_calloc(c->mem, sizeof(*f->tls_sum))))
+            return NULL;
+        f->tls_sum->alert_dir = -1;
+        f->pub.tls = f->tls_sum;
+    }
     /* the parser keeps the sink's context pointer: it is allocated beside the parser */
     tls_ctx *tc = ss_mem_alloc(c->mem, sizeof(*tc));
     if (!tc)
@@ -139,7 +144,6 @@ static ss_tls *tls_of(ss_capture *c, ss_flow *f)
         return NULL;
     }
     f->tls_ctx = tc;
-    f->pub.tls.alert_dir = -1;
     return f->tls;
 }
 
@@ -175,4 +179,11 @@ void ss_tls_track_free(ss_capture *c, ss_flow *f)
     f->tls = NULL;
     ss_mem_free(c->mem, f->tls_ctx, sizeof(tls_ctx));
     f->tls_ctx = NULL;
+}
+
+void ss_tls_track_forget(ss_capture *c, ss_flow *f)
+{
+    ss_mem_free(c->mem, f->tls_sum, sizeof(*f->tls_sum));
+    f->tls_sum = NULL;
+    f->pub.tls = NULL;
 }

@@ -20,7 +20,9 @@ void ss_tls_track_data(ss_capture *c, ss_flow *f, int dir, const uint8_t *d, siz
 void ss_tls_track_gap(ss_capture *c, ss_flow *f, int dir, uint64_t n);
 /* dir finished (FIN, RST or the flow's end). */
 void ss_tls_track_end(ss_capture *c, ss_flow *f, int dir, const struct timeval *ts);
-/* The flow ends: final summary into f->pub.tls, state freed. */
+/* The flow closed or ends: final summary into f->pub.tls, parser state freed. */
 void ss_tls_track_free(ss_capture *c, ss_flow *f);
+/* After FLOW_END: the summary itself is freed and pub.tls is NULL again. */
+void ss_tls_track_forget(ss_capture *c, ss_flow *f);
 
 #endif

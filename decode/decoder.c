@@ -213,7 +213,7 @@ static flow_state *state_of(ss_decoder *d, void **upper, const scepsniff_flow *f
 static ss_http_conn *http_of(flow_state *fs, const scepsniff_flow *flow)
 {
     /* a TLS flow's DATA events carry what TLS decrypted: HTTP too */
-    if (fs->http || fs->http_failed || (strcmp(flow->app, "HTTP") && !flow->tls.seen))
+    if (fs->http || fs->http_failed || (strcmp(flow->app, "HTTP") && !flow->tls))
         return fs->http;
     char err[SCEPSNIFF_ERRBUF_SIZE];
     fs->http = ss_http_conn_new(fs->d->http, on_tx, fs, err, sizeof(err));

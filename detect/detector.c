@@ -181,7 +181,7 @@ static int scep_name(const char *name)
 static void tls_exchange(ss_detector *d, dflow *df, const scepsniff_event *ev)
 {
     const scepsniff_flow *f = ev->flow;
-    const scepsniff_tls *t = &f->tls;
+    const scepsniff_tls *t = f->tls;
     char key[64];
     server_key(f, key, sizeof(key));
     ss_server *sv = ss_servers_get(d->servers, key, 0);
@@ -284,7 +284,7 @@ void ss_detector_on_event(void *ctx, void **above, const scepsniff_event *ev)
                                                                 : SS_F_RESET_BY_CLIENT,
                          why);
     }
-    if (df && ev->flow->tls.seen)
+    if (df && ev->flow->tls)
         tls_exchange(d, df, ev);
     if (d->out) /* always: hosts free their per-flow state on it */
         d->out(ev, d->user);

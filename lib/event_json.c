@@ -139,7 +139,7 @@ static void set_wire(json_t *o, const char *key, const char *v)
 
 static json_t *tls_object(const scepsniff_flow *f)
 {
-    const scepsniff_tls *t = &f->tls;
+    const scepsniff_tls *t = f->tls;
     json_t *o = json_object();
     set_str(o, "sni", f->sni);
     set_str(o, "version", t->version);
@@ -275,7 +275,7 @@ static json_t *exchange_record(const scepsniff_event *ev)
     if (tx) /* connection attempts and TLS-level records carry no HTTP */
         json_object_set_new(o, "http", http_object(ex, tx->http));
     json_object_set_new(o, "scep", scep_object(ex, tx));
-    if (ev->flow->tls.seen)
+    if (ev->flow->tls)
         json_object_set_new(o, "tls", tls_object(ev->flow));
     json_object_set_new(o, "verdict", verdict_object(ex));
     json_t *t = json_object();
@@ -323,7 +323,7 @@ int scepsniff_event_to_json(const scepsniff_event *ev, char *buf, size_t len)
     case SCEPSNIFF_EVENT_FLOW_END: {
         o = eve_header(ev, "flow");
         json_t *fo = flow_object(ev->flow);
-        if (ev->flow->tls.seen)
+        if (ev->flow->tls)
             json_object_set_new(fo, "tls", tls_object(ev->flow));
         json_object_set_new(
             fo, "reason", json_string(ev->kind ? scepsniff_stream_kind_name(ev->kind) : "closed"));

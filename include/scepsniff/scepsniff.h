@@ -92,7 +92,6 @@ enum { SCEPSNIFF_DIR_TO_SERVER = 0, SCEPSNIFF_DIR_TO_CLIENT = 1 };
  * earlier also the server certificate), alerts and record sizes; with keys (--keylog, pcapng
  * secrets) the application data is decrypted and decoded like plain HTTP. */
 typedef struct scepsniff_tls {
-    int seen;         /* 1: the flow carried TLS records */
     char version[16]; /* "TLS 1.3", "" before the ServerHello */
     char cipher[64];  /* IANA name */
     char alpn[32];
@@ -138,7 +137,9 @@ typedef struct scepsniff_flow {
     uint32_t retransmits;       /* segments that were all already seen */
     uint32_t out_of_order;      /* segments that arrived ahead of a hole */
     uint32_t overlap_conflicts; /* overlaps whose bytes differed from the first copy */
-    scepsniff_tls tls;
+    /* NULL unless the flow carried TLS records: most flows do not, and a closed flow is kept
+     * for a while, so the summary is not part of every flow's record */
+    const scepsniff_tls *tls;
 } scepsniff_flow;
 
 #define SCEPSNIFF_MAX_FINDINGS 8
