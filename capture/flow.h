@@ -38,12 +38,13 @@ typedef struct ss_flow {
     /* What every lookup touches comes first, in one cache line; the public summary is large
      * and read rarely, so it comes last. */
     uint64_t hash;
-    struct ss_flow *hnext;         /* hash chain */
-    struct ss_flow *lprev, *lnext; /* timeout-class list */
-    uint16_t port[2];              /* key: [0] client, [1] server */
+    struct ss_flow *hnext; /* hash chain */
+    uint16_t port[2];      /* key: [0] client, [1] server */
     uint8_t ipv;
     uint8_t tclass; /* ss_tclass */
     uint8_t addr[2][16];
+    struct ss_flow *lprev, *lnext; /* timeout-class list */
+    int64_t lru_sec;               /* packet-time second of its last move in that list */
 
     ss_tcp_state state;
     int synack_seen;

@@ -217,10 +217,21 @@ void ss_flow_table_remove(ss_flow_table *t, ss_flow *f)
     ss_mem_free(t->mem, f, sizeof(*f));
 }
 
-void ss_flow_table_touch(ss_flow_table *t, ss_flow *f, ss_tclass c)
+void ss_flow_table_touch(ss_flow_table *t, ss_flow *f, ss_tclass c, int64_t now_sec)
 {
+    if (f->tclass == c && f->lru_sec == now_sec)
+        return;
+    f->lru_sec = now_sec;
     if (t->tail[f->tclass] == f && f->tclass == c)
         return;
+    list_unlink(t, f);
+    list_append(t, f, c);
+}
+
+void ss_flow_table_requeue(ss_flow_table *t, ss_flow *f, int64_t active_sec)
+{
+    ss_tclass c = (ss_tclass)f->tclass;
+    f->lru_sec = active_sec;
     list_unlink(t, f);
     list_append(t, f, c);
 }

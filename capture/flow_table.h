@@ -30,8 +30,16 @@ ss_flow *ss_flow_table_add(ss_flow_table *t, int ipv, const uint8_t *c, uint16_t
 /* Unlinks f and frees it (its reassembly state must already be freed). */
 void ss_flow_table_remove(ss_flow_table *t, ss_flow *f);
 
-/* Moves f to the newest end of class c's list. */
-void ss_flow_table_touch(ss_flow_table *t, ss_flow *f, ss_tclass c);
+/* f was active in second now_sec of packet time: moves it to the newest end of class c's list.
+ * A flow moves at most once a second within its class, so each list is ordered by that second,
+ * not by the exact last packet: moving on every packet touched two neighbouring flows' memory
+ * per packet, and timeouts are whole seconds anyway. */
+void ss_flow_table_touch(ss_flow_table *t, ss_flow *f, ss_tclass c, int64_t now_sec);
+
+/* f, found at the oldest end, was active after its list position says: it goes to the newest
+ * end with the second of its last activity, so that it is looked at again once that second
+ * has aged by the timeout. */
+void ss_flow_table_requeue(ss_flow_table *t, ss_flow *f, int64_t active_sec);
 
 /* The least recently active flow of class c, or NULL. */
 ss_flow *ss_flow_table_oldest(const ss_flow_table *t, ss_tclass c);

@@ -303,6 +303,41 @@ static void test_idle_timeout(void **state)
     fx_done(f);
 }
 
+/* Sends a SYN of flow (client port sport) at time t_us, without the fixture's clock. */
+static void syn_at(fixture *f, uint16_t sport, long t_us)
+{
+    uint8_t buf[256];
+    ss_test_tcp t = {0, "10.3.3.3", "10.4.4.4", sport, 80, 1, 0, SS_TH_SYN, NULL, 0};
+    size_t n = ss_test_frame(buf, &t);
+    struct pcap_pkthdr h = {{t_us / 1000000, t_us % 1000000}, (bpf_u_int32)n, (bpf_u_int32)n};
+    scepsniff_engine_packet(f->e, DLT_EN10MB, &h, buf);
+}
+
+/* Flows move in their timeout list at most once a second; one active later in the same second
+ * as its move sits ahead of a flow that went quiet earlier. Each must still end on its own
+ * timeout: the quiet one on time, the other not before its last packet has aged. */
+static void test_timeout_order_within_a_second(void **state)
+{
+    (void)state;
+    scepsniff_config c;
+    scepsniff_config_init(&c);
+    c.syn_timeout = 10;
+    fixture *f = fx_new(&c);
+    syn_at(f, 3001, 5100000);  /* A, moved to the list's end in second 5 */
+    syn_at(f, 3002, 5500000);  /* B */
+    syn_at(f, 3001, 5900000);  /* A again (a retransmitted SYN), same second: not moved */
+    syn_at(f, 3999, 15600000); /* clock: B due (5.5 + 10), A not (5.9 + 10) */
+    assert_int_equal(count_kind(&f->rec, SCEPSNIFF_STREAM_UNANSWERED), 1);
+    assert_int_equal(f->rec.last_flow.client_port, 3002);
+    syn_at(f, 3999, 15800000); /* A still not due */
+    assert_int_equal(count_kind(&f->rec, SCEPSNIFF_STREAM_UNANSWERED), 1);
+    syn_at(f, 3999, 16000000); /* A due (15.9) */
+    assert_int_equal(count_kind(&f->rec, SCEPSNIFF_STREAM_UNANSWERED), 2);
+    assert_int_equal(f->rec.last_flow.client_port, 3001);
+    assert_int_equal(f->rec.last_flow.syns, 2);
+    fx_done(f);
+}
+
 static void test_flow_cap_evicts(void **state)
 {
     (void)state;
@@ -420,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_snaplen_cut_is_capture_gap),
         cmocka_unit_test(test_midstream_pickup),
         cmocka_unit_test(test_idle_timeout),
+        cmocka_unit_test(test_timeout_order_within_a_second),
         cmocka_unit_test(test_flow_cap_evicts),
         cmocka_unit_test(test_port_reuse_new_flow),
         cmocka_unit_test(test_not_http_not_reassembled),
