@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <arpa/inet.h>
+#include <openssl/evp.h>
 
 #include "capture/capture_int.h"
 #include "capture/timeval.h"
@@ -46,6 +47,7 @@ ss_capture *ss_capture_new(const scepsniff_config *cfg, ss_mem *mem, ss_capture_
                  c->cfg.max_memory);
         goto fail;
     }
+    c->md5 = EVP_MD_fetch(NULL, "MD5", NULL); /* NULL only costs speed: see ss_tls_config */
     if (c->cfg.keylog_file) {
         char err[SCEPSNIFF_ERRBUF_SIZE] = "";
         if (!(c->keylog = ss_tls_keylog_new(0)) ||
@@ -323,5 +325,6 @@ void ss_capture_free(ss_capture *c)
     ss_ipfrag_free(c->frag);
     ss_classifier_free(c->cls);
     ss_tls_keylog_free(c->keylog);
+    EVP_MD_free(c->md5);
     free(c);
 }

@@ -3,6 +3,8 @@
 #ifndef SS_CAPTURE_INT_H
 #define SS_CAPTURE_INT_H
 
+#include <openssl/types.h>
+
 #include "capture/capture.h"
 #include "capture/classify.h"
 #include "capture/flow_table.h"
@@ -20,6 +22,7 @@ struct ss_capture {
     ss_flow_table *flows;
     ss_classifier *cls;
     ss_tls_keylog *keylog; /* TLS secrets; NULL: none given */
+    EVP_MD *md5;           /* for TLS JA3 fingerprints; NULL: fetched per use */
     scepsniff_stats st;
     uint64_t next_id;
     uint64_t last_flow;        /* flow id of the last packet, 0 for none */

@@ -165,6 +165,9 @@ typedef struct ss_tls_config {
     const ss_tls_keylog *keylog; /* NULL: no decryption (and no DECRYPT_FAILED events) */
     ss_mem *mem;                 /* charged for buffers; NULL: an unlimited budget of its own */
     size_t max_handshake;        /* 0: SS_TLS_MAX_HANDSHAKE */
+    /* MD5 for JA3, fetched once by the owner: a fetch per ClientHello (EVP_Q_digest) cost more
+     * than the digest. NULL: fetched per use. */
+    const EVP_MD *md5;
 } ss_tls_config;
 
 typedef struct ss_tls ss_tls;

@@ -16,9 +16,13 @@ typedef struct tls_ctx {
     ss_flow *f;
 } tls_ctx;
 
+/* snprintf(dst, n, "%s", src) without the formatting machinery: called for every field of the
+ * summary at every handshake step. */
 static void copy(char *dst, size_t n, const char *src)
 {
-    snprintf(dst, n, "%s", src ? src : "");
+    size_t len = src ? strnlen(src, n - 1) : 0;
+    memcpy(dst, src ? src : "", len);
+    dst[len] = '\0';
 }
 
 /* The summary's counters: cheap, so kept current on every record. */
@@ -136,7 +140,7 @@ static ss_tls *tls_of(ss_capture *c, ss_flow *f)
         return NULL;
     tc->c = c;
     tc->f = f;
-    ss_tls_config cfg = {NULL, c->keylog, c->mem, 0};
+    ss_tls_config cfg = {NULL, c->keylog, c->mem, 0, c->md5};
     ss_tls_sink sink = {on_plaintext, on_event, tc};
     f->tls = ss_tls_new(&cfg, &sink);
     if (!f->tls) {
