@@ -307,7 +307,7 @@ static void test_idle_timeout(void **state)
 static void syn_at(fixture *f, uint16_t sport, long t_us)
 {
     uint8_t buf[256];
-    ss_test_tcp t = {0, "10.3.3.3", "10.4.4.4", sport, 80, 1, 0, SS_TH_SYN, NULL, 0};
+    ss_test_tcp t = {0, "203.0.113.47", "10.4.4.4", sport, 80, 1, 0, SS_TH_SYN, NULL, 0};
     size_t n = ss_test_frame(buf, &t);
     struct pcap_pkthdr h = {{t_us / 1000000, t_us % 1000000}, (bpf_u_int32)n, (bpf_u_int32)n};
     scepsniff_engine_packet(f->e, DLT_EN10MB, &h, buf);
@@ -329,6 +329,8 @@ static void test_timeout_order_within_a_second(void **state)
     syn_at(f, 3999, 15600000); /* clock: B due (5.5 + 10), A not (5.9 + 10) */
     assert_int_equal(count_kind(&f->rec, SCEPSNIFF_STREAM_UNANSWERED), 1);
     assert_int_equal(f->rec.last_flow.client_port, 3002);
+    assert_string_equal(f->rec.last_flow.client_ip, "203.0.113.47");
+    assert_string_equal(f->rec.last_flow.server_ip, "10.4.4.4");
     syn_at(f, 3999, 15800000); /* A still not due */
     assert_int_equal(count_kind(&f->rec, SCEPSNIFF_STREAM_UNANSWERED), 1);
     syn_at(f, 3999, 16000000); /* A due (15.9) */
