@@ -21,6 +21,15 @@
 /* Evictions tried for one new flow before the packet is given up. */
 #define SS_EVICT_TRIES 8
 
+/* Another seed from the flow-hash one, so that knowing one tells nothing of the other. */
+static uint64_t mix_seed(uint64_t s)
+{
+    s += 0x9e3779b97f4a7c15ULL;
+    s = (s ^ (s >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    s = (s ^ (s >> 27)) * 0x94d049bb133111ebULL;
+    return s ^ (s >> 31);
+}
+
 ss_capture *ss_capture_new(const scepsniff_config *cfg, ss_mem *mem, ss_capture_emit_fn emit,
                            void *ctx, char *errbuf)
 {
@@ -47,7 +56,9 @@ ss_capture *ss_capture_new(const scepsniff_config *cfg, ss_mem *mem, ss_capture_
                  c->cfg.max_memory);
         goto fail;
     }
-    c->md5 = EVP_MD_fetch(NULL, "MD5", NULL); /* NULL only costs speed: see ss_tls_config */
+    /* either NULL only costs speed: see ss_tls_config */
+    c->md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+    c->certs = ss_tls_certcache_new(c->mem, mix_seed(seed));
     if (c->cfg.keylog_file) {
         char err[SCEPSNIFF_ERRBUF_SIZE] = "";
         if (!(c->keylog = ss_tls_keylog_new(0)) ||
@@ -345,5 +356,6 @@ void ss_capture_free(ss_capture *c)
     ss_classifier_free(c->cls);
     ss_tls_keylog_free(c->keylog);
     EVP_MD_free(c->md5);
+    ss_tls_certcache_free(c->certs);
     free(c);
 }

@@ -11,6 +11,7 @@
 #include "capture/ipfrag.h"
 #include "capture/mem.h"
 #include "capture/packet.h"
+#include "capture/tls_certcache.h"
 #include "capture/tls_keylog.h"
 
 struct ss_capture {
@@ -21,8 +22,9 @@ struct ss_capture {
     ss_ipfrag *frag;
     ss_flow_table *flows;
     ss_classifier *cls;
-    ss_tls_keylog *keylog; /* TLS secrets; NULL: none given */
-    EVP_MD *md5;           /* for TLS JA3 fingerprints; NULL: fetched per use */
+    ss_tls_keylog *keylog;   /* TLS secrets; NULL: none given */
+    EVP_MD *md5;             /* for TLS JA3 fingerprints; NULL: fetched per use */
+    ss_tls_certcache *certs; /* server certificates decoded so far; NULL: none kept */
     scepsniff_stats st;
     uint64_t next_id;
     uint64_t last_flow;        /* flow id of the last packet, 0 for none */

@@ -26,6 +26,7 @@
 #include <openssl/x509v3.h>
 
 #include "cursor.h"
+#include "tls_certcache.h"
 #include "tls_crypto.h"
 
 enum { CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APP = 23, CT_HEARTBEAT = 24 };
@@ -894,23 +895,9 @@ static void sans_string(X509 *x, ss_tls_cert *c)
     GENERAL_NAMES_free(gens);
 }
 
-/* One DER certificate of the server chain; the leaf is also judged against time and SNI. */
-static void one_cert(ss_tls *t, const uint8_t *der, size_t len, int leaf, const struct timeval *ts)
+/* What a certificate says, for the summary. */
+static void cert_summary(X509 *x, size_t len, ss_tls_cert *c)
 {
-    ss_tls_info *in = &t->info;
-    const unsigned char *q = der;
-    X509 *x = X509_new_ex(t->cfg.libctx, NULL);
-    ss_tls_cert *c;
-
-    if (in->ncerts >= SS_TLS_MAX_CERTS) {
-        in->certs_dropped++;
-        goto done;
-    }
-    if (!x || !d2i_X509(&x, &q, (long)len) || q != der + len) {
-        in->certs_invalid = 1;
-        goto done;
-    }
-    c = &in->certs[in->ncerts++];
     memset(c, 0, sizeof(*c));
     c->der_len = len;
     dn_string(X509_get_subject_name(x), c->subject, sizeof(c->subject));
@@ -923,6 +910,38 @@ static void one_cert(ss_tls *t, const uint8_t *der, size_t len, int leaf, const 
         time_string(c->not_before, c->not_before_iso, sizeof(c->not_before_iso));
         time_string(c->not_after, c->not_after_iso, sizeof(c->not_after_iso));
     }
+}
+
+/* One DER certificate of the server chain; the leaf is also judged against time and SNI. A
+ * certificate decoded before (by this engine, on any flow) comes from the cache. */
+static void one_cert(ss_tls *t, const uint8_t *der, size_t len, int leaf, const struct timeval *ts)
+{
+    ss_tls_info *in = &t->info;
+    X509 *x = NULL, *own = NULL;
+    ss_tls_cert *c;
+
+    if (in->ncerts >= SS_TLS_MAX_CERTS) {
+        in->certs_dropped++;
+        return;
+    }
+    c = &in->certs[in->ncerts];
+    if (!ss_tls_certcache_get(t->cfg.certs, der, len, &x, c)) {
+        const unsigned char *q = der;
+        own = X509_new_ex(t->cfg.libctx, NULL);
+        /* on failure d2i frees the object it was given and sets own to NULL */
+        if (own && d2i_X509(&own, &q, (long)len) && q == der + len) {
+            x = own;
+            cert_summary(x, len, c);
+        } else {
+            memset(c, 0, sizeof(*c));
+        }
+        ss_tls_certcache_put(t->cfg.certs, der, len, x, c);
+    }
+    if (!x) {
+        in->certs_invalid = 1;
+        goto done;
+    }
+    in->ncerts++;
     if (leaf) {
         in->cert_expired = c->times_ok && ts->tv_sec > c->not_after;
         in->cert_not_yet_valid = c->times_ok && ts->tv_sec < c->not_before;
@@ -930,7 +949,7 @@ static void one_cert(ss_tls *t, const uint8_t *der, size_t len, int leaf, const 
             in->cert_name_mismatch = X509_check_host(x, in->sni, strlen(in->sni), 0, NULL) != 1;
     }
 done:
-    X509_free(x);
+    X509_free(own);
 }
 
 /* RFC 5246 7.4.2 (list of ASN.1Cert) / RFC 8446 4.4.2 (context, CertificateEntry list) */

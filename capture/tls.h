@@ -168,6 +168,8 @@ typedef struct ss_tls_config {
     /* MD5 for JA3, fetched once by the owner: a fetch per ClientHello (EVP_Q_digest) cost more
      * than the digest. NULL: fetched per use. */
     const EVP_MD *md5;
+    /* certificates decoded before, shared by the owner's flows; NULL: decode every one */
+    struct ss_tls_certcache *certs;
 } ss_tls_config;
 
 typedef struct ss_tls ss_tls;

@@ -140,7 +140,7 @@ static ss_tls *tls_of(ss_capture *c, ss_flow *f)
         return NULL;
     tc->c = c;
     tc->f = f;
-    ss_tls_config cfg = {NULL, c->keylog, c->mem, 0, c->md5};
+    ss_tls_config cfg = {NULL, c->keylog, c->mem, 0, c->md5, c->certs};
     ss_tls_sink sink = {on_plaintext, on_event, tc};
     f->tls = ss_tls_new(&cfg, &sink);
     if (!f->tls) {
