@@ -924,6 +924,10 @@ static void one_cert(ss_tls *t, const uint8_t *der, size_t len, int leaf, const 
         in->certs_dropped++;
         return;
     }
+    if (!in->certs && !(in->certs = ss_mem_calloc(t->cfg.mem, SS_TLS_MAX_CERTS * sizeof(*c)))) {
+        in->certs_invalid = 1; /* the memory budget said no: the chain goes undescribed */
+        return;
+    }
     c = &in->certs[in->ncerts];
     if (!ss_tls_certcache_get(t->cfg.certs, der, len, &x, c)) {
         const unsigned char *q = der;
@@ -1357,6 +1361,7 @@ void ss_tls_free(ss_tls *t)
         OPENSSL_cleanse(t->plain, SS_TLS_MAX_RECORD);
         ss_mem_free(m, t->plain, SS_TLS_MAX_RECORD);
     }
+    ss_mem_free(m, t->info.certs, SS_TLS_MAX_CERTS * sizeof(*t->info.certs));
     if (m == &t->own_mem) {
         ss_mem tmp = t->own_mem;
         ss_mem_free(&tmp, t, sizeof(*t));

@@ -95,7 +95,9 @@ typedef struct ss_tls_info {
     unsigned ncerts;
     unsigned certs_dropped; /* beyond SS_TLS_MAX_CERTS */
     int certs_invalid;      /* a certificate OpenSSL could not decode, or a chain too long */
-    ss_tls_cert certs[SS_TLS_MAX_CERTS];
+    /* ncerts of them; NULL until a Certificate message is read (most flows never show one, and
+     * SS_TLS_MAX_CERTS summaries were two thirds of the parser's size) */
+    ss_tls_cert *certs;
     int cert_expired; /* the leaf, at the time its message was seen */
     int cert_not_yet_valid;
     int cert_name_mismatch; /* the leaf does not cover the SNI (only judged with an SNI) */

@@ -51,6 +51,7 @@ typedef struct result {
     int nev;
     rec_event ev[MAX_EVENTS];
     ss_tls_info info;
+    ss_tls_cert certs[SS_TLS_MAX_CERTS]; /* info.certs points here once the parser is gone */
     /* FEED_FLIGHTS: a direction's bytes gathered until the other direction speaks */
     uint8_t *stream[2];
     size_t stream_len[2];
@@ -219,6 +220,9 @@ static void run(const char *pcap_name, const ss_tls_keylog *kl, int mode, result
     for (int d = 0; d < 2; d++)
         ss_tls_end(t, d, &last);
     r->info = *ss_tls_get_info(t);
+    if (r->info.certs)
+        memcpy(r->certs, r->info.certs, sizeof(r->certs));
+    r->info.certs = r->certs;
     ss_tls_free(t);
     for (int d = 0; d < 2; d++)
         ss_reasm_free(&rs[d]);
@@ -876,6 +880,7 @@ static void mini_new(mini *m, const ss_tls_keylog *kl)
 static void mini_free(mini *m)
 {
     m->r.info = *ss_tls_get_info(m->t);
+    m->r.info.certs = NULL; /* freed with the parser */
     ss_tls_free(m->t);
     assert_int_equal(m->mem.used, 0);
     free_result(&m->r);
