@@ -38,8 +38,7 @@ typedef struct ss_flow {
     /* What every lookup touches comes first, in one cache line; the public summary is large
      * and read rarely, so it comes last. */
     uint64_t hash;
-    struct ss_flow *hnext; /* hash chain */
-    uint16_t port[2];      /* key: [0] client, [1] server */
+    uint16_t port[2]; /* key: [0] client, [1] server */
     uint8_t ipv;
     uint8_t tclass; /* ss_tclass */
     uint8_t addr[2][16];

@@ -1,6 +1,11 @@
 /* flow_table.c — seeded, direction-symmetric flow hash with capped size and LRU lists per
  * timeout class (see flow_table.h).
  *
+ * Open addressing with linear probing (Knuth 6.4, algorithm L; deletion by moving later
+ * entries back, algorithm R): each slot holds a flow's full hash beside its pointer, so a probe
+ * past other flows reads only the slot array, never their memory. With chaining every flow
+ * passed on a chain was a cache miss, and that was the largest single cost per packet.
+ *
  * The hash is written here rather than taken from OpenSSL (EVP_MAC SipHash) because it runs
  * for every packet and must cost a few nanoseconds; it is seeded per engine so that an
  * attacker who does not know the seed cannot aim traffic at one chain (p0f does the same).
@@ -10,16 +15,21 @@
 
 #include <string.h>
 
-/* The bucket array starts small and doubles with the flow count (up to one bucket per flow at
- * the cap): a table sized for the cap from the start spreads a few thousand flows over
- * megabytes of buckets, and every lookup becomes a cache miss. */
-#define SS_FT_MIN_BUCKETS 1024
+/* The slot array starts small and doubles with the flow count, keeping it at most half full
+ * (probes stay short): a table sized for the cap from the start spreads a few thousand flows
+ * over megabytes of slots, and every lookup becomes a cache miss. */
+#define SS_FT_MIN_SLOTS 2048
+
+typedef struct slot {
+    uint64_t hash;
+    ss_flow *f; /* NULL: empty */
+} slot;
 
 struct ss_flow_table {
     ss_mem *mem;
-    ss_flow **buckets;
-    size_t nbuckets; /* power of two */
-    size_t max_buckets;
+    slot *slots;
+    size_t nslots; /* power of two */
+    size_t max_slots;
     size_t count;
     size_t cap;
     uint64_t seed;
@@ -85,12 +95,12 @@ ss_flow_table *ss_flow_table_new(ss_mem *mem, size_t max_flows, uint64_t seed)
     t->mem = mem;
     t->cap = max_flows ? max_flows : 1;
     t->seed = seed;
-    t->max_buckets = SS_FT_MIN_BUCKETS;
-    while (t->max_buckets < t->cap && t->max_buckets < ((size_t)1 << 30))
-        t->max_buckets <<= 1;
-    t->nbuckets = SS_FT_MIN_BUCKETS;
-    t->buckets = ss_mem_calloc(mem, t->nbuckets * sizeof(*t->buckets));
-    if (!t->buckets) {
+    t->max_slots = SS_FT_MIN_SLOTS;
+    while (t->max_slots < 2 * t->cap && t->max_slots < ((size_t)1 << 30))
+        t->max_slots <<= 1;
+    t->nslots = SS_FT_MIN_SLOTS;
+    t->slots = ss_mem_calloc(mem, t->nslots * sizeof(*t->slots));
+    if (!t->slots) {
         ss_mem_free(mem, t, sizeof(*t));
         return NULL;
     }
@@ -126,15 +136,9 @@ void ss_flow_table_free(ss_flow_table *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->nbuckets; i++) {
-        ss_flow *f = t->buckets[i];
-        while (f) {
-            ss_flow *n = f->hnext;
-            ss_mem_free(t->mem, f, sizeof(*f));
-            f = n;
-        }
-    }
-    ss_mem_free(t->mem, t->buckets, t->nbuckets * sizeof(*t->buckets));
+    for (size_t i = 0; i < t->nslots; i++)
+        ss_mem_free(t->mem, t->slots[i].f, sizeof(ss_flow));
+    ss_mem_free(t->mem, t->slots, t->nslots * sizeof(*t->slots));
     ss_mem_free(t->mem, t, sizeof(*t));
 }
 
@@ -142,8 +146,12 @@ ss_flow *ss_flow_table_find(ss_flow_table *t, int ipv, const uint8_t *a, uint16_
                             const uint8_t *b, uint16_t bp, int *dir)
 {
     uint64_t h = pair_hash(t, ipv, a, ap, b, bp);
-    for (ss_flow *f = t->buckets[h & (t->nbuckets - 1)]; f; f = f->hnext) {
-        if (f->hash != h || f->ipv != ipv)
+    size_t mask = t->nslots - 1;
+    for (size_t i = h & mask; t->slots[i].f; i = (i + 1) & mask) {
+        if (t->slots[i].hash != h)
+            continue;
+        ss_flow *f = t->slots[i].f;
+        if (f->ipv != ipv)
             continue;
         if (f->port[0] == ap && f->port[1] == bp && addr_eq(f->addr[0], a) &&
             addr_eq(f->addr[1], b)) {
@@ -159,26 +167,30 @@ ss_flow *ss_flow_table_find(ss_flow_table *t, int ipv, const uint8_t *a, uint16_
     return NULL;
 }
 
-/* Doubles the bucket array; on allocation failure the table keeps working with longer chains. */
-static void grow(ss_flow_table *t)
+static void place(slot *slots, size_t mask, uint64_t h, ss_flow *f)
 {
-    size_t n = t->nbuckets * 2;
-    ss_flow **b = ss_mem_calloc(t->mem, n * sizeof(*b));
+    size_t i = h & mask;
+    while (slots[i].f)
+        i = (i + 1) & mask;
+    slots[i].hash = h;
+    slots[i].f = f;
+}
+
+/* Doubles the slot array; on allocation failure the table stays as it is (the caller then
+ * treats it as full below the cap, and evicts). */
+static int grow(ss_flow_table *t)
+{
+    size_t n = t->nslots * 2;
+    slot *b = ss_mem_calloc(t->mem, n * sizeof(*b));
     if (!b)
-        return;
-    for (size_t i = 0; i < t->nbuckets; i++) {
-        ss_flow *f = t->buckets[i];
-        while (f) {
-            ss_flow *next = f->hnext;
-            ss_flow **slot = &b[f->hash & (n - 1)];
-            f->hnext = *slot;
-            *slot = f;
-            f = next;
-        }
-    }
-    ss_mem_free(t->mem, t->buckets, t->nbuckets * sizeof(*t->buckets));
-    t->buckets = b;
-    t->nbuckets = n;
+        return -1;
+    for (size_t i = 0; i < t->nslots; i++)
+        if (t->slots[i].f)
+            place(b, n - 1, t->slots[i].hash, t->slots[i].f);
+    ss_mem_free(t->mem, t->slots, t->nslots * sizeof(*t->slots));
+    t->slots = b;
+    t->nslots = n;
+    return 0;
 }
 
 ss_flow *ss_flow_table_add(ss_flow_table *t, int ipv, const uint8_t *c, uint16_t cp,
@@ -186,8 +198,9 @@ ss_flow *ss_flow_table_add(ss_flow_table *t, int ipv, const uint8_t *c, uint16_t
 {
     if (t->count >= t->cap)
         return NULL;
-    if (t->count >= t->nbuckets && t->nbuckets < t->max_buckets)
-        grow(t);
+    /* at most half full, so that probes stay short and there is always an empty slot */
+    if (2 * (t->count + 1) > t->nslots && (t->nslots >= t->max_slots || grow(t) < 0))
+        return NULL;
     ss_flow *f = ss_mem_calloc(t->mem, sizeof(*f));
     if (!f)
         return NULL;
@@ -197,9 +210,7 @@ ss_flow *ss_flow_table_add(ss_flow_table *t, int ipv, const uint8_t *c, uint16_t
     f->port[0] = cp;
     f->port[1] = sp;
     f->hash = pair_hash(t, ipv, c, cp, s, sp);
-    ss_flow **b = &t->buckets[f->hash & (t->nbuckets - 1)];
-    f->hnext = *b;
-    *b = f;
+    place(t->slots, t->nslots - 1, f->hash, f);
     list_append(t, f, SS_TCLASS_SYN);
     t->count++;
     return f;
@@ -207,11 +218,22 @@ ss_flow *ss_flow_table_add(ss_flow_table *t, int ipv, const uint8_t *c, uint16_t
 
 void ss_flow_table_remove(ss_flow_table *t, ss_flow *f)
 {
-    ss_flow **p = &t->buckets[f->hash & (t->nbuckets - 1)];
-    while (*p && *p != f)
-        p = &(*p)->hnext;
-    if (*p)
-        *p = f->hnext;
+    size_t mask = t->nslots - 1, i = f->hash & mask;
+    while (t->slots[i].f && t->slots[i].f != f)
+        i = (i + 1) & mask;
+    if (t->slots[i].f) {
+        /* Knuth's algorithm R: move back every later entry of the run whose home slot does
+         * not lie cyclically in (i, j], so that no probe meets a hole before its flow */
+        for (size_t j = (i + 1) & mask; t->slots[j].f; j = (j + 1) & mask) {
+            size_t home = t->slots[j].hash & mask;
+            if (((j - home) & mask) >= ((j - i) & mask)) {
+                t->slots[i] = t->slots[j];
+                i = j;
+            }
+        }
+        t->slots[i].f = NULL;
+        t->slots[i].hash = 0;
+    }
     list_unlink(t, f);
     t->count--;
     ss_mem_free(t->mem, f, sizeof(*f));

@@ -1,8 +1,9 @@
 /* tls_certcache.c — decoded server certificates by their DER bytes (see tls_certcache.h).
  *
- * Direct-mapped: an entry's slot is its hash modulo the table size, and a new certificate
- * replaces whatever held its slot. Chains repeat per server, so even this simple policy keeps
- * the certificates of the few hundred busiest servers.
+ * Two-way set-associative: a certificate's set is its hash modulo the number of sets, and a
+ * new certificate replaces the less recently used of the set's two. Chains repeat per server,
+ * so this keeps the certificates of the busiest couple of thousand servers; a slot costs a
+ * pointer's worth until it is used.
  */
 #include "capture/tls_certcache.h"
 
@@ -10,23 +11,30 @@
 
 #include <openssl/x509.h>
 
-#define SS_CERTCACHE_SLOTS 256 /* power of two */
+#define SS_CERTCACHE_SETS 1024 /* power of two */
+#define SS_CERTCACHE_WAYS 2
 
+/* One decoded certificate: its summary, then a copy of its bytes, in one allocation. */
 typedef struct entry {
     uint64_t hash;
-    uint8_t *der; /* NULL: empty slot */
     size_t len;
     X509 *x; /* NULL: the bytes did not decode */
     ss_tls_cert summary;
+    uint8_t der[];
 } entry;
+
+typedef struct set {
+    entry *way[SS_CERTCACHE_WAYS];
+    unsigned recent; /* the way used last */
+} set;
 
 struct ss_tls_certcache {
     ss_mem *mem;
     uint64_t seed;
-    entry slot[SS_CERTCACHE_SLOTS];
+    set sets[SS_CERTCACHE_SETS];
 };
 
-/* Seeded so that traffic cannot be built to make every certificate share one slot. */
+/* Seeded so that traffic cannot be built to make every certificate share one set. */
 static uint64_t der_hash(uint64_t seed, const uint8_t *p, size_t n)
 {
     uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
@@ -54,19 +62,22 @@ ss_tls_certcache *ss_tls_certcache_new(ss_mem *mem, uint64_t seed)
     return cc;
 }
 
-static void clear(ss_tls_certcache *cc, entry *e)
+static void drop(ss_tls_certcache *cc, entry **e)
 {
-    ss_mem_free(cc->mem, e->der, e->len);
-    X509_free(e->x);
-    memset(e, 0, sizeof(*e));
+    if (!*e)
+        return;
+    X509_free((*e)->x);
+    ss_mem_free(cc->mem, *e, sizeof(**e) + (*e)->len);
+    *e = NULL;
 }
 
 void ss_tls_certcache_free(ss_tls_certcache *cc)
 {
     if (!cc)
         return;
-    for (size_t i = 0; i < SS_CERTCACHE_SLOTS; i++)
-        clear(cc, &cc->slot[i]);
+    for (size_t i = 0; i < SS_CERTCACHE_SETS; i++)
+        for (int w = 0; w < SS_CERTCACHE_WAYS; w++)
+            drop(cc, &cc->sets[i].way[w]);
     ss_mem_free(cc->mem, cc, sizeof(*cc));
 }
 
@@ -76,12 +87,17 @@ int ss_tls_certcache_get(ss_tls_certcache *cc, const uint8_t *der, size_t len, X
     if (!cc || !len)
         return 0;
     uint64_t h = der_hash(cc->seed, der, len);
-    const entry *e = &cc->slot[h & (SS_CERTCACHE_SLOTS - 1)];
-    if (!e->der || e->hash != h || e->len != len || memcmp(e->der, der, len) != 0)
-        return 0;
-    *x = e->x;
-    *c = e->summary;
-    return 1;
+    set *s = &cc->sets[h & (SS_CERTCACHE_SETS - 1)];
+    for (unsigned w = 0; w < SS_CERTCACHE_WAYS; w++) {
+        const entry *e = s->way[w];
+        if (e && e->hash == h && e->len == len && memcmp(e->der, der, len) == 0) {
+            s->recent = w;
+            *x = e->x;
+            *c = e->summary;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 void ss_tls_certcache_put(ss_tls_certcache *cc, const uint8_t *der, size_t len, X509 *x,
@@ -90,17 +106,21 @@ void ss_tls_certcache_put(ss_tls_certcache *cc, const uint8_t *der, size_t len, 
     if (!cc || !len)
         return;
     uint64_t h = der_hash(cc->seed, der, len);
-    entry *e = &cc->slot[h & (SS_CERTCACHE_SLOTS - 1)];
-    clear(cc, e);
-    if (x && X509_up_ref(x) != 1)
+    set *s = &cc->sets[h & (SS_CERTCACHE_SETS - 1)];
+    unsigned w = !s->way[0] ? 0 : !s->way[1] ? 1 : !s->recent;
+    drop(cc, &s->way[w]);
+    entry *e = ss_mem_alloc(cc->mem, sizeof(*e) + len);
+    if (!e)
         return;
-    if (!(e->der = ss_mem_alloc(cc->mem, len))) {
-        X509_free(x);
+    if (x && X509_up_ref(x) != 1) {
+        ss_mem_free(cc->mem, e, sizeof(*e) + len);
         return;
     }
-    memcpy(e->der, der, len);
     e->hash = h;
     e->len = len;
     e->x = x;
     e->summary = *c;
+    memcpy(e->der, der, len);
+    s->way[w] = e;
+    s->recent = w;
 }

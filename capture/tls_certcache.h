@@ -3,7 +3,7 @@
  * A server sends the same chain on every connection, and decoding a certificate with OpenSSL 3
  * (d2i_X509 builds a key decoder for the public key) costs a hundred times more than the rest
  * of a TLS handshake: on a busy segment it was half of the capture layer's time. So each
- * engine keeps the last few hundred certificates it decoded, with their summaries, and looks
+ * engine keeps the last couple of thousand certificates it decoded, with their summaries, and looks
  * new ones up by their bytes (a seeded hash, then a full comparison, so a collision is never a
  * wrong answer). Zeek caches X.509 decoding for the same reason.
  */
