@@ -209,19 +209,15 @@ static void expire(ss_capture *c, const struct timeval *now)
                                       c->cfg.closed_timeout};
     for (int k = 0; k < SS_TCLASS_N; k++) {
         ss_flow *f;
-        while ((f = ss_flow_table_oldest(c->flows, (ss_tclass)k))) {
-            if (ss_tv_elapsed(&f->pub.last_seen, now, timeouts[k])) {
-                struct timeval end = f->pub.last_seen;
-                end.tv_sec += timeouts[k];
-                ss_track_end(c, f, reasons[k], k == SS_TCLASS_CLOSED ? &f->end_ts : &end);
-                continue;
-            }
-            /* lists are ordered by the second of a flow's last move: when the oldest moved too
-             * recently to be due, so did every other */
-            if (f->lru_sec + (int64_t)timeouts[k] > (int64_t)now->tv_sec)
-                break;
-            /* due by its list position, but active since (within the second of its move) */
-            ss_flow_table_requeue(c->flows, f, (int64_t)f->pub.last_seen.tv_sec + 1);
+        /* Lists are ordered by the second of each flow's last move, and a flow's last packet
+         * lies within that second: stopping at the first flow not yet due can keep one behind
+         * it that is due for less than a second more. Its end is still reported at its own
+         * last packet plus the timeout. */
+        while ((f = ss_flow_table_oldest(c->flows, (ss_tclass)k)) &&
+               ss_tv_elapsed(&f->pub.last_seen, now, timeouts[k])) {
+            struct timeval end = f->pub.last_seen;
+            end.tv_sec += timeouts[k];
+            ss_track_end(c, f, reasons[k], k == SS_TCLASS_CLOSED ? &f->end_ts : &end);
         }
     }
     if (ss_tv_elapsed(&c->frag_check, now, 1)) {

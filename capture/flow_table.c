@@ -250,14 +250,6 @@ void ss_flow_table_touch(ss_flow_table *t, ss_flow *f, ss_tclass c, int64_t now_
     list_append(t, f, c);
 }
 
-void ss_flow_table_requeue(ss_flow_table *t, ss_flow *f, int64_t active_sec)
-{
-    ss_tclass c = (ss_tclass)f->tclass;
-    f->lru_sec = active_sec;
-    list_unlink(t, f);
-    list_append(t, f, c);
-}
-
 ss_flow *ss_flow_table_oldest(const ss_flow_table *t, ss_tclass c)
 {
     return t->head[c];

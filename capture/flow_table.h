@@ -36,11 +36,6 @@ void ss_flow_table_remove(ss_flow_table *t, ss_flow *f);
  * per packet, and timeouts are whole seconds anyway. */
 void ss_flow_table_touch(ss_flow_table *t, ss_flow *f, ss_tclass c, int64_t now_sec);
 
-/* f, found at the oldest end, was active after its list position says: it goes to the newest
- * end with the second of its last activity, so that it is looked at again once that second
- * has aged by the timeout. */
-void ss_flow_table_requeue(ss_flow_table *t, ss_flow *f, int64_t active_sec);
-
 /* The least recently active flow of class c, or NULL. */
 ss_flow *ss_flow_table_oldest(const ss_flow_table *t, ss_tclass c);
 
