@@ -10,7 +10,11 @@
 #              the full run)
 #   ROUNDS     timed runs of each command; medians are reported (default: 5)
 # Environment:
-#   SMALL_SIZE      the smaller mixed capture, to show memory does not grow (default: 50M)
+#   SMALL_SIZE      the smaller mixed capture (default: 50M)
+#   RSS_SIZES       larger mixed captures run once each (capture layer and scepsniff, no
+#                   tshark) for peak RSS against capture length: memory is bounded by what a
+#                   timeout window holds, so it levels off once a capture is longer than the
+#                   closed-flow timeout (default: "1G 2G"; "" leaves them out)
 #   SEED            generator seed (default: 1); same seed, same captures
 #   BENCH_DIR       where captures are generated and kept between runs
 #                   (default: $TMPDIR/scepsniff-bench, or /tmp/scepsniff-bench)
@@ -29,6 +33,7 @@ SIZE=${2:-200M}
 SYNS=${3:-1M}
 ROUNDS=${4:-5}
 SMALL_SIZE=${SMALL_SIZE:-50M}
+RSS_SIZES=${RSS_SIZES-1G 2G}
 SEED=${SEED:-1}
 BENCH_DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/scepsniff-bench}
 TSHARK=${TSHARK:-1}
@@ -68,11 +73,12 @@ mkdir -p "$BENCH_DIR"
 RES=$(mktemp -d "$BENCH_DIR/results.XXXXXX")
 trap 'rm -rf "$RES"' EXIT
 
-# gen FILE ARGS...: generate once; a capture already there (same name = same options) is kept.
+# gen FILE ARGS...: generate once; a capture already there (same name = same options) is kept
+# unless the generator was rebuilt since.
 gen() {
     local file=$1
     shift
-    if [[ ! -s $file ]]; then
+    if [[ ! -s $file || $GEN -nt $file ]]; then
         note "generating $file"
         "$GEN" -o "$file.part" --seed "$SEED" "$@" >&2
         mv "$file.part" "$file"
@@ -88,9 +94,9 @@ gen "$SYN" --mode synflood -n "$SYNS"
 gen "$TINY" -s 256K
 
 if ((HAVE_SCEPSNIFF)); then
-    # shellcheck disable=SC2086 # SCEPSNIFF_ARGS is a word list on purpose
     # exit status 1 means "problems found" in the traffic, not a failure of the command
     rc=0
+    # shellcheck disable=SC2086 # SCEPSNIFF_ARGS is a word list on purpose
     "$SCEPSNIFF" -r "$TINY" $SCEPSNIFF_ARGS >/dev/null 2>"$RES/probe.err" || rc=$?
     if ((rc > 1)); then
         note "note: 'scepsniff -r FILE $SCEPSNIFF_ARGS' failed on a small capture" \
@@ -116,12 +122,12 @@ for cap in BIG SMALL SYN; do
 done
 
 # Counts come from the baseline loop, which reads every packet and nothing else.
-declare -A PACKETS BYTES FILEOF
+declare -A PACKETS BYTES SPAN FILEOF
 FILEOF[BIG]=$BIG
 FILEOF[SMALL]=$SMALL
 FILEOF[SYN]=$SYN
 for cap in BIG SMALL SYN; do
-    read -r PACKETS[$cap] BYTES[$cap] < <("$LOOP" "${FILEOF[$cap]}")
+    read -r PACKETS[$cap] BYTES[$cap] SPAN[$cap] < <("$LOOP" "${FILEOF[$cap]}")
 done
 
 # run_once KEY CMD...: appends "wall_seconds peak_rss_kib exit_status" to $RES/KEY.
@@ -215,6 +221,8 @@ done
 echo
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+echo "- seconds of traffic in each capture: mixed $SIZE ${SPAN[BIG]}, mixed $SMALL_SIZE" \
+    "${SPAN[SMALL]}, SYN flood ${SPAN[SYN]}"
 if ((HAVE_SCEPSNIFF)); then
     for cap in BIG SYN; do
         if [[ -x $CAPLOOP ]]; then
@@ -241,4 +249,29 @@ if [[ $TSHARK == 1 ]]; then
         "$(mib "${RSS[SYN.tshark]}") MiB on the $SYNS-SYN flood"
 else
     echo "- tshark not run (not installed, or TSHARK=0)."
+fi
+
+# Peak RSS against capture length: the same traffic, longer. Flows are held while open and, once
+# closed, for the closed-flow timeout (10 s), so memory should level off once a capture spans
+# more than that, whatever its size.
+if [[ -n $RSS_SIZES ]] && ((HAVE_SCEPSNIFF)) && [[ -n $GNU_TIME ]]; then
+    echo
+    echo "Peak RSS against capture length (one run each):"
+    echo
+    echo "| capture | packets | seconds of traffic | capture layer MiB | scepsniff MiB |"
+    echo "|---|---:|---:|---:|---:|"
+    for size in $SMALL_SIZE $SIZE $RSS_SIZES; do
+        f=$BENCH_DIR/mixed-$size-seed$SEED.pcap
+        gen "$f" -s "$size"
+        read -r np _ span < <("$LOOP" "$f")
+        cl=n/a
+        if [[ -x $CAPLOOP ]]; then
+            "$GNU_TIME" -f %M -o "$RES/rss" "$CAPLOOP" "$f" >/dev/null 2>&1 || true
+            cl=$(mib "$(tail -n1 "$RES/rss")")
+        fi
+        # shellcheck disable=SC2086 # SCEPSNIFF_ARGS is a word list on purpose
+        "$GNU_TIME" -f %M -o "$RES/rss" "$SCEPSNIFF" -r "$f" $SCEPSNIFF_ARGS >/dev/null 2>&1 || true
+        printf '| mixed %s | %s | %s | %s | %s |\n' "$size" "$np" "$span" "$cl" \
+            "$(mib "$(tail -n1 "$RES/rss")")"
+    done
 fi
