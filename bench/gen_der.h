@@ -1,5 +1,5 @@
 /* gen_der.h — the X.509 certificates of the benchmark generator's TLS 1.2 servers, DER-encoded
- * (gen_der.c); gen_traffic.c puts them in the Certificate message.
+ * (gen_der.c); gen_tls.c puts them in the Certificate message.
  *
  * The certificates have real names, validity and extensions, so X.509 decoders parse them as
  * they would real ones; the serial, the RSA-2048 key and the signature are random bytes, so
