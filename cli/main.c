@@ -103,7 +103,11 @@ int main(int argc, char **argv)
     scepsniff_engine_finish(e);
     scepsniff_stats st;
     scepsniff_engine_stats(e, &st);
-    if (view)
+    /* nothing was read because of an error (a wrong path, a link type, a filter): the error
+     * says it all, an empty report would only hide it, as with tcpdump */
+    if (rc == 2 && st.packets == 0)
+        ; /* nothing to report */
+    else if (view)
         ss_flows_view_summary(view, &st);
     else
         ss_report_summary(report, &st);

@@ -113,7 +113,11 @@ int ss_source_file(scepsniff_engine *e, const ss_options *o, const char *path, l
     const char *name = strcmp(path, "-") ? path : "standard input";
     pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, err);
     if (!p) {
-        fprintf(stderr, "scepsniff: %s: %s\n", name, err);
+        /* libpcap names the file itself when it cannot open it ("PATH: No such file ...") */
+        if (!strncmp(err, path, strlen(path)) && err[strlen(path)] == ':')
+            fprintf(stderr, "scepsniff: %s\n", err);
+        else
+            fprintf(stderr, "scepsniff: %s: %s\n", name, err);
         return 2;
     }
     int rc = 0;
