@@ -5,7 +5,9 @@
  * of a TLS handshake: on a busy segment it was half of the capture layer's time. So each
  * engine keeps the last couple of thousand certificates it decoded, with their summaries, and looks
  * new ones up by their bytes (a seeded hash, then a full comparison, so a collision is never a
- * wrong answer). Zeek caches X.509 decoding for the same reason.
+ * wrong answer). Zeek caches X.509 decoding for the same reason. The summaries and copies of
+ * the bytes are charged to the engine's budget; the decoded X509 objects are OpenSSL's, outside
+ * it, and there are never more than the cache's 2048 entries of them.
  */
 #ifndef SS_TLS_CERTCACHE_H
 #define SS_TLS_CERTCACHE_H
