@@ -337,8 +337,9 @@ static void report_stuck(ss_http_conn *c)
     }
 }
 
-/* Reports every transaction that still has a record, with extra flags. */
-static void report_all(ss_http_conn *c, unsigned extra)
+/* Adds flag to every transaction that still has a record and, with report_them, reports it
+ * (report() adds the flag itself, so the report carries it). */
+static void flag_all(ss_http_conn *c, unsigned flag, int report_them)
 {
     htp_list_t *l = tx_list(c);
     size_t i, n = l ? htp_list_size(l) : 0;
@@ -346,20 +347,12 @@ static void report_all(ss_http_conn *c, unsigned extra)
     for (i = 0; i < n; i++) {
         htp_tx_t *h = htp_list_get(l, i);
         rec *r = h ? rec_of(h) : NULL;
-        if (r)
-            report(c, h, r, extra, 1);
-    }
-}
 
-static void mark_all(ss_http_conn *c, unsigned flag)
-{
-    htp_list_t *l = tx_list(c);
-    size_t i, n = l ? htp_list_size(l) : 0;
-
-    for (i = 0; i < n; i++) {
-        htp_tx_t *h = htp_list_get(l, i);
-        rec *r = h ? rec_of(h) : NULL;
-        if (r)
+        if (!r)
+            continue;
+        if (report_them)
+            report(c, h, r, flag, 1);
+        else
             r->tx.flags |= flag;
     }
 }
@@ -441,6 +434,9 @@ static int on_body(htp_tx_data_t *d, int dir)
 
 /* ---- libhtp hooks ----------------------------------------------------------------------- */
 
+/* libhtp's hooks do not say which side they are for: each side registers its own thin hook over
+ * one function taking the direction. */
+
 static int on_req_start(htp_tx_t *h)
 {
     ss_http_conn *c = conn_of(h);
@@ -471,36 +467,49 @@ static int on_req_line(htp_tx_t *h)
     return HTP_OK;
 }
 
-static int on_req_headers(htp_tx_t *h)
+/* The headers of side dir ended: their size on the wire, and the side's end time until body
+ * bytes move it. Returns the record, NULL when there is none. */
+static rec *headers_end(htp_tx_t *h, int dir)
+{
+    ss_http_conn *c = conn_of(h);
+    rec *r = rec_of(h);
+    uint64_t bytes;
+
+    if (!r)
+        return NULL;
+    /* for a response, an interim 100 Continue is counted in */
+    bytes = c->off[dir] + consumed(c, dir) - r->start_off[dir];
+    if (dir) {
+        r->tx.res_header_bytes = bytes;
+        r->tx.res_end = c->ts[1];
+    } else {
+        r->tx.req_header_bytes = bytes;
+        r->tx.req_end = c->ts[0];
+    }
+    r->end_set[dir] = 1;
+    if (c->closing[dir]) /* headers ended by the close, not a blank line */
+        r->tx.flags |= dir ? SS_HTTP_RES_CUT_SHORT : SS_HTTP_REQ_CUT_SHORT;
+    return r;
+}
+
+/* Side dir is complete: its end time if no data set one, and a report if the transaction can
+ * go no further without libhtp completing it. */
+static int side_complete(htp_tx_t *h, int dir)
 {
     ss_http_conn *c = conn_of(h);
     rec *r = rec_of(h);
 
     if (!r)
         return HTP_OK;
-    r->tx.req_header_bytes = c->off[0] + consumed(c, 0) - r->start_off[0];
-    r->tx.req_end = c->ts[0];
-    r->end_set[0] = 1;
-    if (c->closing[0])
-        r->tx.flags |= SS_HTTP_REQ_CUT_SHORT; /* headers ended by the close, not a blank line */
+    if (!r->end_set[dir])
+        *(dir ? &r->tx.res_end : &r->tx.req_end) = c->ts[dir];
+    report_if_stuck(c, h);
     return HTP_OK;
 }
 
-static int on_req_body(htp_tx_data_t *d)
+static int on_req_headers(htp_tx_t *h)
 {
-    return on_body(d, 0);
-}
-
-static int on_req_complete(htp_tx_t *h)
-{
-    ss_http_conn *c = conn_of(h);
-    rec *r = rec_of(h);
-
-    if (!r)
-        return HTP_OK;
-    if (!r->end_set[0])
-        r->tx.req_end = c->ts[0];
-    report_if_stuck(c, h);
+    (void)headers_end(h, 0);
     return HTP_OK;
 }
 
@@ -524,22 +533,20 @@ static int on_res_start(htp_tx_t *h)
 
 static int on_res_headers(htp_tx_t *h)
 {
-    ss_http_conn *c = conn_of(h);
-    rec *r = rec_of(h);
+    rec *r = headers_end(h, 1);
     htp_header_t *ct;
 
     if (!r)
         return HTP_OK;
-    /* an interim 100 Continue response is counted in */
-    r->tx.res_header_bytes = c->off[1] + consumed(c, 1) - r->start_off[1];
-    r->tx.res_end = c->ts[1];
-    r->end_set[1] = 1;
-    if (c->closing[1])
-        r->tx.flags |= SS_HTTP_RES_CUT_SHORT;
     ct = htp_table_get_c(h->response_headers, "content-type");
     r->html = !ct || bstr_begins_with_c_nocase(ct->value, "text/") ||
               bstr_index_of_c_nocase(ct->value, "html") >= 0;
     return HTP_OK;
+}
+
+static int on_req_body(htp_tx_data_t *d)
+{
+    return on_body(d, 0);
 }
 
 static int on_res_body(htp_tx_data_t *d)
@@ -547,17 +554,14 @@ static int on_res_body(htp_tx_data_t *d)
     return on_body(d, 1);
 }
 
+static int on_req_complete(htp_tx_t *h)
+{
+    return side_complete(h, 0);
+}
+
 static int on_res_complete(htp_tx_t *h)
 {
-    ss_http_conn *c = conn_of(h);
-    rec *r = rec_of(h);
-
-    if (!r)
-        return HTP_OK;
-    if (!r->end_set[1])
-        r->tx.res_end = c->ts[1];
-    report_if_stuck(c, h);
-    return HTP_OK;
+    return side_complete(h, 1);
 }
 
 static int on_tx_complete(htp_tx_t *h)
@@ -740,7 +744,7 @@ static void end_all(ss_http_conn *c, ss_http_stop why, unsigned extra)
             c->stopped[d] = why;
         drop_hold(c, d);
     }
-    report_all(c, extra);
+    flag_all(c, extra, 1);
     c->ended = 1;
 }
 
@@ -794,7 +798,7 @@ static size_t feed_piece(ss_http_conn *c, int dir, const uint8_t *d, size_t n)
         stop_dir(c, dir, SS_HTTP_STOP_INVALID);
         break;
     case HTP_STREAM_TUNNEL:
-        mark_all(c, SS_HTTP_TUNNEL);
+        flag_all(c, SS_HTTP_TUNNEL, 0);
         stop_dir(c, 0, SS_HTTP_STOP_TUNNEL);
         stop_dir(c, 1, SS_HTTP_STOP_TUNNEL);
         break;
@@ -1082,7 +1086,7 @@ void ss_http_conn_close(ss_http_conn *c, int dir, int reset, const struct timeva
         flag = reset ? SS_HTTP_CLIENT_RST : SS_HTTP_CLIENT_FIN;
     else
         flag = reset ? SS_HTTP_SERVER_RST : SS_HTTP_SERVER_FIN;
-    mark_all(c, flag);
+    flag_all(c, flag, 0);
     if (dir == 0 && !reset) {
         /* the client is done sending; responses may still come */
         flush_line(c, 0);

@@ -339,28 +339,38 @@ static void cert_key(X509 *x, ss_scep_cert *c)
                       sizeof(c->key_type), &c->key_bits, c->key_group, sizeof(c->key_group));
 }
 
-static void cert_ekus(X509 *x, ss_scep_cert *c)
+void ss_scep_eku_names(const STACK_OF(ASN1_OBJECT) * eku, char names[][SS_SCEP_ALG_LEN],
+                       unsigned *n, unsigned *dropped)
 {
-    int crit = 0, i;
-    EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit, NULL);
+    int i;
 
-    if (!eku)
-        return;
     for (i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
         const ASN1_OBJECT *o = sk_ASN1_OBJECT_value(eku, i);
         int nid = OBJ_obj2nid(o);
         const char *sn = nid != NID_undef ? OBJ_nid2sn(nid) : NULL;
 
-        if (c->neku == SS_SCEP_MAX_EKUS) {
-            c->eku_dropped++;
+        if (*n == SS_SCEP_MAX_EKUS) {
+            (*dropped)++;
             continue;
         }
+        /* Short names ("clientAuth"): identifiers a reader can match, where the long names
+         * ("TLS Web Client Authentication") are prose. */
         if (sn)
-            ss_scep_sanitize(c->eku[c->neku], SS_SCEP_ALG_LEN, (const uint8_t *)sn, strlen(sn));
+            ss_scep_sanitize(names[*n], SS_SCEP_ALG_LEN, (const uint8_t *)sn, strlen(sn));
         else
-            ss_scep_alg(o, c->eku[c->neku], SS_SCEP_ALG_LEN);
-        c->neku++;
+            ss_scep_alg(o, names[*n], SS_SCEP_ALG_LEN);
+        (*n)++;
     }
+}
+
+static void cert_ekus(X509 *x, ss_scep_cert *c)
+{
+    int crit = 0;
+    EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit, NULL);
+
+    if (!eku)
+        return;
+    ss_scep_eku_names(eku, c->eku, &c->neku, &c->eku_dropped);
     EXTENDED_KEY_USAGE_free(eku);
 }
 
@@ -487,7 +497,7 @@ static void add_certs(OSSL_LIB_CTX *libctx, STACK_OF(X509) * certs, ss_scep_cert
 /* GetNextCACert: the signed content is itself a certs-only SignedData (RFC 8894 4.7.1).
  * Returns the inner ContentInfo, or NULL (problem recorded) when the content is not one. */
 static CMS_ContentInfo *inner_certs_only(OSSL_LIB_CTX *libctx, CMS_ContentInfo *outer,
-                                         ss_scep_certs *out)
+                                         ss_scep_verdict *v)
 {
     ASN1_OCTET_STRING **pos = CMS_get0_content(outer);
     const unsigned char *q;
@@ -495,21 +505,21 @@ static CMS_ContentInfo *inner_certs_only(OSSL_LIB_CTX *libctx, CMS_ContentInfo *
     ss_scep_verdict iv;
 
     if (!pos || !*pos || (*pos)->length <= 0) {
-        ss_scep_verdict_set(&out->verdict, SS_SCEP_R_BAD_CONTENT,
+        ss_scep_verdict_set(v, SS_SCEP_R_BAD_CONTENT,
                             "a signed SignedData with no certificate list inside (a pkiMessage?)");
         return NULL;
     }
     memset(&iv, 0, sizeof(iv));
     if (ss_scep_der_shape((*pos)->data, (size_t)(*pos)->length, "signed certificate list", &iv) <
         0) {
-        ss_scep_verdict_set(&out->verdict, SS_SCEP_R_BAD_CONTENT, "%s", iv.detail);
+        ss_scep_verdict_set(v, SS_SCEP_R_BAD_CONTENT, "%s", iv.detail);
         return NULL;
     }
     inner = CMS_ContentInfo_new_ex(libctx, NULL);
     q = (*pos)->data;
     if (!inner || !d2i_CMS_ContentInfo(&inner, &q, (*pos)->length) ||
         OBJ_obj2nid(CMS_get0_type(inner)) != NID_pkcs7_signed) {
-        ss_scep_verdict_set(&out->verdict, SS_SCEP_R_BAD_CONTENT,
+        ss_scep_verdict_set(v, SS_SCEP_R_BAD_CONTENT,
                             "the signed content is not a certs-only SignedData");
         CMS_ContentInfo_free(inner);
         return NULL;
@@ -517,7 +527,9 @@ static CMS_ContentInfo *inner_certs_only(OSSL_LIB_CTX *libctx, CMS_ContentInfo *
     return inner;
 }
 
-int ss_scep_certs_decode(OSSL_LIB_CTX *libctx, const uint8_t *body, size_t len, ss_scep_certs *out)
+STACK_OF(X509) * ss_scep_certs_walk(OSSL_LIB_CTX *libctx, const uint8_t *body, size_t len,
+                                    ss_scep_certs_form *form, unsigned *nsigners,
+                                    ss_scep_verdict *v)
 {
     CMS_ContentInfo *cms = NULL, *inner = NULL;
     STACK_OF(X509) *certs = NULL;
@@ -527,19 +539,25 @@ int ss_scep_certs_decode(OSSL_LIB_CTX *libctx, const uint8_t *body, size_t len, 
     unsigned long before;
     int nid;
 
-    memset(out, 0, sizeof(*out));
-    out->body_len = len;
+    *form = SS_SCEP_CERTS_NONE;
+    *nsigners = 0;
     ERR_set_mark();
     before = ERR_peek_last_error();
-    if (ss_scep_der_shape(body, len, "certificate response", &out->verdict) < 0)
+    if (ss_scep_der_shape(body, len, "certificate response", v) < 0)
         goto done;
 
     x = X509_new_ex(libctx, NULL);
     q = body;
     if (x && d2i_X509(&x, &q, (long)len)) {
-        out->form = SS_SCEP_CERTS_SINGLE;
-        ss_scep_cert_facts(libctx, x, &out->certs[0]);
-        out->ncerts = 1;
+        *form = SS_SCEP_CERTS_SINGLE;
+        certs = sk_X509_new_null();
+        if (!certs || !sk_X509_push(certs, x)) {
+            ss_scep_verdict_set(v, SS_SCEP_R_NO_CERTS, "out of memory for the certificate");
+            sk_X509_free(certs);
+            certs = NULL;
+            goto done;
+        }
+        x = NULL; /* owned by certs */
         goto done;
     }
 
@@ -551,10 +569,10 @@ int ss_scep_certs_decode(OSSL_LIB_CTX *libctx, const uint8_t *body, size_t len, 
 
         ss_scep_ossl_detail(before, why, sizeof(why));
         if (guess)
-            ss_scep_verdict_set(&out->verdict, SS_SCEP_R_WRONG_TYPE,
+            ss_scep_verdict_set(v, SS_SCEP_R_WRONG_TYPE,
                                 "%s, not a certificate or a certs-only PKCS#7", guess);
         else
-            ss_scep_verdict_set(&out->verdict, SS_SCEP_R_BAD_ASN1,
+            ss_scep_verdict_set(v, SS_SCEP_R_BAD_ASN1,
                                 "neither a DER certificate nor a PKCS#7 certificate list%s", why);
         goto done;
     }
@@ -563,25 +581,37 @@ int ss_scep_certs_decode(OSSL_LIB_CTX *libctx, const uint8_t *body, size_t len, 
         char t[SS_SCEP_ALG_LEN];
 
         ss_scep_alg(CMS_get0_type(cms), t, sizeof(t));
-        ss_scep_verdict_set(&out->verdict, SS_SCEP_R_WRONG_TYPE,
-                            "a CMS %s, not a SignedData certificate list", t);
+        ss_scep_verdict_set(v, SS_SCEP_R_WRONG_TYPE, "a CMS %s, not a SignedData certificate list",
+                            t);
         goto done;
     }
     sis = CMS_get0_SignerInfos(cms);
-    out->nsigners = (unsigned)(sis ? sk_CMS_SignerInfo_num(sis) : 0);
-    out->form = out->nsigners ? SS_SCEP_CERTS_PKCS7_SIGNED : SS_SCEP_CERTS_PKCS7;
-    if (out->nsigners)
-        inner = inner_certs_only(libctx, cms, out);
+    *nsigners = (unsigned)(sis ? sk_CMS_SignerInfo_num(sis) : 0);
+    *form = *nsigners ? SS_SCEP_CERTS_PKCS7_SIGNED : SS_SCEP_CERTS_PKCS7;
+    if (*nsigners)
+        inner = inner_certs_only(libctx, cms, v);
+    /* an inner list that does not decode leaves the outer certificates (recorded in v) */
     certs = CMS_get1_certs(inner ? inner : cms);
-    add_certs(libctx, certs, out);
-    if (out->ncerts == 0)
-        ss_scep_verdict_set(&out->verdict, SS_SCEP_R_NO_CERTS,
-                            "the PKCS#7 certificate list holds no certificate");
 done:
-    sk_X509_pop_free(certs, X509_free);
     CMS_ContentInfo_free(inner);
     CMS_ContentInfo_free(cms);
     X509_free(x);
     ERR_pop_to_mark();
+    return certs;
+}
+
+int ss_scep_certs_decode(OSSL_LIB_CTX *libctx, const uint8_t *body, size_t len, ss_scep_certs *out)
+{
+    STACK_OF(X509) * certs;
+
+    memset(out, 0, sizeof(*out));
+    out->body_len = len;
+    certs = ss_scep_certs_walk(libctx, body, len, &out->form, &out->nsigners, &out->verdict);
+    add_certs(libctx, certs, out);
+    /* the first problem recorded stands: this one only speaks when the walk found none */
+    if (out->ncerts == 0)
+        ss_scep_verdict_set(&out->verdict, SS_SCEP_R_NO_CERTS,
+                            "the PKCS#7 certificate list holds no certificate");
+    sk_X509_pop_free(certs, X509_free);
     return out->verdict.reason == SS_SCEP_R_NONE ? 0 : -1;
 }

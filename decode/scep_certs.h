@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include <openssl/types.h>
+#include <openssl/x509.h> /* STACK_OF(X509), STACK_OF(ASN1_OBJECT) */
 
 #include "scep_names.h"
 
@@ -105,6 +106,14 @@ typedef struct ss_scep_certs {
  * -1 otherwise (see out->verdict). */
 int ss_scep_certs_decode(OSSL_LIB_CTX *libctx, const uint8_t *body, size_t len, ss_scep_certs *out);
 
+/* The walk under ss_scep_certs_decode() and ss_scep_certset_from_body(), shared so that
+ * certificate i of a set is certs[i] of the facts: the body's certificates as OpenSSL objects
+ * (NULL when there are none; the caller frees them with sk_X509_pop_free(.., X509_free)), its
+ * form and outer signer count, and its first problem recorded in *v (which the caller zeroes). */
+STACK_OF(X509) * ss_scep_certs_walk(OSSL_LIB_CTX *libctx, const uint8_t *body, size_t len,
+                                    ss_scep_certs_form *form, unsigned *nsigners,
+                                    ss_scep_verdict *v);
+
 /* The facts of one certificate (also used for the pkiMessage signer). Returns 0. */
 int ss_scep_cert_facts(OSSL_LIB_CTX *libctx, X509 *x, ss_scep_cert *out);
 
@@ -120,6 +129,12 @@ void ss_scep_dn(const X509_NAME *name, char *dst, size_t dstlen);
 void ss_scep_serial(const ASN1_INTEGER *serial, char *dst, size_t dstlen);
 /* An algorithm OID as OpenSSL's long name, or dotted when OpenSSL does not know it. */
 void ss_scep_alg(const ASN1_OBJECT *obj, char *dst, size_t dstlen);
+/* Appends the extended key usages of eku (a certificate's or a request's) to names[*n..] as
+ * OpenSSL short names ("clientAuth"), dotted OIDs for those OpenSSL does not know; beyond
+ * SS_SCEP_MAX_EKUS names they are counted in *dropped. Appends, so that a request carrying the
+ * extension twice lists both. */
+void ss_scep_eku_names(const STACK_OF(ASN1_OBJECT) * eku, char names[][SS_SCEP_ALG_LEN],
+                       unsigned *n, unsigned *dropped);
 
 /* Checks the outer shape of a DER/BER body before OpenSSL decodes it: one ASN.1 object that
  * starts with a SEQUENCE, fits in the body, ends where the body ends, nests no deeper than

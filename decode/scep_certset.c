@@ -1,8 +1,8 @@
 /* scep_certset.c — CA/RA certificate sets as OpenSSL objects, from a GetCACert/GetNextCACert
  * body (RFC 8894 4.2, 4.7) or from a file the user gives (see scep_certset.h).
  *
- * The body walk is the one ss_scep_certs_decode() makes (same shape check, same choice of the
- * inner list for a signed GetNextCACert answer), so that certificate i here is certs[i] there.
+ * The body walk is ss_scep_certs_walk(), the one ss_scep_certs_decode() makes, so that
+ * certificate i here is certs[i] there.
  */
 #include "scep_certset.h"
 
@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include <openssl/bio.h>
-#include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
@@ -20,72 +19,21 @@ void ss_scep_certset_free(STACK_OF(X509) * set)
     sk_X509_pop_free(set, X509_free);
 }
 
-/* GetNextCACert: the signed content is itself a certs-only SignedData (RFC 8894 4.7.1). */
-static CMS_ContentInfo *inner_list(OSSL_LIB_CTX *libctx, CMS_ContentInfo *outer)
-{
-    ASN1_OCTET_STRING **pos = CMS_get0_content(outer);
-    CMS_ContentInfo *inner;
-    const unsigned char *q;
-    ss_scep_verdict v;
-
-    if (!pos || !*pos || (*pos)->length <= 0)
-        return NULL;
-    memset(&v, 0, sizeof(v));
-    if (ss_scep_der_shape((*pos)->data, (size_t)(*pos)->length, "certificate list", &v) < 0)
-        return NULL;
-    inner = CMS_ContentInfo_new_ex(libctx, NULL);
-    q = (*pos)->data;
-    if (!inner || !d2i_CMS_ContentInfo(&inner, &q, (*pos)->length) ||
-        OBJ_obj2nid(CMS_get0_type(inner)) != NID_pkcs7_signed) {
-        CMS_ContentInfo_free(inner);
-        return NULL;
-    }
-    return inner;
-}
-
 STACK_OF(X509) * ss_scep_certset_from_body(OSSL_LIB_CTX *libctx, const uint8_t *body, size_t len)
 {
-    STACK_OF(X509) *set = NULL;
-    STACK_OF(CMS_SignerInfo) * sis;
-    CMS_ContentInfo *cms = NULL, *inner = NULL;
-    X509 *x = NULL;
-    const unsigned char *q;
+    STACK_OF(X509) * set;
+    ss_scep_certs_form form;
+    unsigned nsigners;
     ss_scep_verdict v;
 
+    if (!body)
+        return NULL;
     memset(&v, 0, sizeof(v));
-    ERR_set_mark();
-    if (!body || ss_scep_der_shape(body, len, "certificate response", &v) < 0)
-        goto done;
-    x = X509_new_ex(libctx, NULL);
-    q = body;
-    if (x && d2i_X509(&x, &q, (long)len)) {
-        set = sk_X509_new_null();
-        if (!set || !sk_X509_push(set, x)) {
-            sk_X509_free(set);
-            set = NULL;
-            goto done;
-        }
-        x = NULL; /* owned by set */
-        goto done;
-    }
-    cms = CMS_ContentInfo_new_ex(libctx, NULL);
-    q = body;
-    if (!cms || !d2i_CMS_ContentInfo(&cms, &q, (long)len) ||
-        OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed)
-        goto done;
-    sis = CMS_get0_SignerInfos(cms);
-    if (sis && sk_CMS_SignerInfo_num(sis) > 0)
-        inner = inner_list(libctx, cms);
-    set = CMS_get1_certs(inner ? inner : cms);
+    set = ss_scep_certs_walk(libctx, body, len, &form, &nsigners, &v);
     if (set && sk_X509_num(set) == 0) {
         sk_X509_free(set);
         set = NULL;
     }
-done:
-    CMS_ContentInfo_free(inner);
-    CMS_ContentInfo_free(cms);
-    X509_free(x);
-    ERR_pop_to_mark();
     return set;
 }
 

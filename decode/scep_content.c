@@ -201,28 +201,6 @@ static void csr_sans(const GENERAL_NAMES *gens, ss_scep_csr *c)
     }
 }
 
-static void csr_ekus(const EXTENDED_KEY_USAGE *eku, ss_scep_csr *c)
-{
-    int i;
-
-    for (i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
-        const ASN1_OBJECT *o = sk_ASN1_OBJECT_value(eku, i);
-        int nid = OBJ_obj2nid(o);
-        const char *sn = nid != NID_undef ? OBJ_nid2sn(nid) : NULL;
-
-        if (c->neku == SS_SCEP_MAX_EKUS) {
-            c->eku_dropped++;
-            continue;
-        }
-        /* Short names ("clientAuth") as the certificate facts show them. */
-        if (sn)
-            ss_scep_sanitize(c->eku[c->neku], SS_SCEP_ALG_LEN, (const uint8_t *)sn, strlen(sn));
-        else
-            ss_scep_alg(o, c->eku[c->neku], SS_SCEP_ALG_LEN);
-        c->neku++;
-    }
-}
-
 /* Decodes one requested extension's value. Returns 0, or -1 when OpenSSL knows the extension
  * and cannot decode it. */
 static int csr_ext_value(X509_EXTENSION *ext, ss_scep_csr *c)
@@ -246,7 +224,7 @@ static int csr_ext_value(X509_EXTENSION *ext, ss_scep_csr *c)
         break;
     case NID_ext_key_usage:
         c->has_eku = 1;
-        csr_ekus(v, c);
+        ss_scep_eku_names(v, c->eku, &c->neku, &c->eku_dropped);
         break;
     case NID_basic_constraints: {
         const BASIC_CONSTRAINTS *bc = v;
