@@ -212,7 +212,9 @@ static void fill_request(ss_http_conn *c, htp_tx_t *h, rec *r)
         if (h->parsed_uri)
             t->path_len = copy_bstr(t->path, sizeof(t->path), h->parsed_uri->path);
         if (t->scep.has_query) {
-            t->query_off = t->scep.path_len + 1;
+            /* a '?' past what uri keeps: the query starts at uri's end, none of it in uri */
+            size_t kept = strlen(t->uri);
+            t->query_off = t->scep.path_len + 1 <= kept ? t->scep.path_len + 1 : kept;
             t->query_len = t->scep.query_len;
         }
     }

@@ -321,6 +321,34 @@ static void test_simple_get(void **state)
     got_free(g);
 }
 
+/* A path longer than the request-target ss_http_tx keeps (SS_HTTP_URI_MAX), then a query: the
+ * query is still measured, and its offset never points past the kept text (found by
+ * fuzz_http). */
+static void test_query_past_kept_uri(void **state)
+{
+    static const char head[] = "GET /certsrv/mscep/mscep.dll/";
+    static const char tail[] = "?operation=GetCACaps&message=x HTTP/1.1\r\nHost: h\r\n\r\n";
+    static const char res[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    size_t n = sizeof(head) - 1 + SS_HTTP_URI_MAX + sizeof(tail) - 1;
+    char *req = malloc(n);
+    assert_non_null(req);
+    memcpy(req, head, sizeof(head) - 1);
+    memset(req + sizeof(head) - 1, 'a', SS_HTTP_URI_MAX);
+    memcpy(req + sizeof(head) - 1 + SS_HTTP_URI_MAX, tail, sizeof(tail) - 1);
+    const ev script[] = {BIN(0, (const uint8_t *)req, n, 1), DATA(1, res, 2), FINISH(3)};
+    got *g = run_all(script, NEV(script), NULL);
+    const ss_http_tx *t;
+
+    (void)state;
+    assert_int_equal(g->n, 1);
+    t = &g->v[0].tx;
+    assert_int_equal(strlen(t->uri), SS_HTTP_URI_MAX);
+    assert_true(t->query_off <= strlen(t->uri));
+    assert_int_equal(t->query_len, strlen("operation=GetCACaps&message=x"));
+    got_free(g);
+    free(req);
+}
+
 static void test_getcacaps(void **state)
 {
     static const char req[] = "GET /CertSrv/mscep/mscep.dll/pkiclient.exe?operation=GetCACaps"
@@ -1028,6 +1056,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_simple_get),
+        cmocka_unit_test(test_query_past_kept_uri),
         cmocka_unit_test(test_getcacaps),
         cmocka_unit_test(test_post_binary),
         cmocka_unit_test(test_chunked),
