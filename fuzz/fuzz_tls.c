@@ -1,5 +1,6 @@
 /* fuzz_tls.c — libFuzzer target for the TLS layer: record layer, handshake parser, certificate
- * facts, decryption (capture/tls.c, tls_crypto.c) and the key log reader (tls_keylog.c).
+ * facts, decryption (capture/tls*.c: tls.c and the files it is split into, tls_crypto.c) and
+ * the key log reader (tls_keylog.c).
  *
  * The input is a script for one connection, as the capture layer would hand it on:
  *   byte 0            bit 0 a key log follows; bit 1 tight memory budget; bit 2 small

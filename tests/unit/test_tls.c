@@ -1,4 +1,5 @@
-/* test_tls.c — the TLS layer (capture/tls.c, tls_crypto.c) over real captures.
+/* test_tls.c — the TLS layer (capture/tls.c with tls_handshake.c, tls_chain.c, tls_keys.c, and
+ * tls_crypto.c) over real captures.
  *
  * tests/data/tls/ holds curl and openssl s_client talking to nginx / openssl s_server on
  * loopback, with the key logs the clients wrote (make.sh remakes them). Each pcap is put back
