@@ -17,6 +17,7 @@ enum {
     OPT_STREAM_BUFFER,
     OPT_SYN_TIMEOUT,
     OPT_IDLE_TIMEOUT,
+    OPT_CLOSED_TIMEOUT,
     OPT_SEED,
     OPT_NO_NDPI,
     OPT_VERSION,
@@ -59,6 +60,7 @@ static void usage(FILE *out)
         "  --stream-buffer KiB out-of-order bytes held per flow direction (default 1024)\n"
         "  --syn-timeout S    seconds before an unanswered SYN is reported (default 75)\n"
         "  --idle-timeout S   seconds before an idle flow ends (default 300)\n"
+        "  --closed-timeout S seconds a closed flow waits for stragglers (default 10)\n"
         "  --seed N           fixed flow-hash seed (default random)\n"
         "  --ra-key FILE      RA (NDES CEP Encryption) private key, PEM/DER/PKCS#12, to open\n"
         "                     requests and show their CSR; repeatable (old and new RA)\n"
@@ -133,6 +135,7 @@ int ss_options_parse(ss_options *o, int argc, char **argv)
         {"stream-buffer", required_argument, NULL, OPT_STREAM_BUFFER},
         {"syn-timeout", required_argument, NULL, OPT_SYN_TIMEOUT},
         {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+        {"closed-timeout", required_argument, NULL, OPT_CLOSED_TIMEOUT},
         {"seed", required_argument, NULL, OPT_SEED},
         {"no-ndpi", no_argument, NULL, OPT_NO_NDPI},
         {"help", no_argument, NULL, 'h'},
@@ -274,6 +277,12 @@ int ss_options_parse(ss_options *o, int argc, char **argv)
             if (parse_num(optarg, 1, 7 * 86400, &v))
                 goto bad;
             o->cfg.idle_timeout = (unsigned)v;
+            break;
+        case OPT_CLOSED_TIMEOUT:
+            /* 0 is allowed: a closed flow ends at the next second of packet time */
+            if (parse_num(optarg, 0, 3600, &v))
+                goto bad;
+            o->cfg.closed_timeout = (unsigned)v;
             break;
         case OPT_SEED:
             if (parse_num(optarg, 1, INT64_MAX, &v))

@@ -5,7 +5,8 @@ A missing file, a file that is not a capture, and a capture of an unsupported li
 give one clear line on stderr naming the file, exit status 2, and no report (an empty report
 would only hide the error, as tcpdump shows none). A capture cut in the middle of a packet
 still has everything before the cut analysed and reported, with the error said and status 2.
-Of several files, the readable ones are analysed even when another is not.
+Of several files, the readable ones are analysed even when another is not. A timeout option
+with a value that is not a number of seconds in range is refused before anything is read.
 """
 import os
 import struct
@@ -65,9 +66,16 @@ def main():
         expect("missing then good", rc == 2 and "transport.refused" in out and missing in err,
                rc, out, err)
 
+    for opt, val in (("--closed-timeout", "-1"), ("--closed-timeout", "ten"),
+                     ("--idle-timeout", "0"), ("--syn-timeout", "99999999")):
+        rc, out, err = run(binary, opt, val, "-r", good)
+        expect(f"{opt} {val}", rc == 2 and out == "" and err, rc, out, err)
+    rc, out, err = run(binary, "--closed-timeout", "0", "-r", good, "--color", "never")
+    expect("--closed-timeout 0", rc in (0, 1) and "transport.refused" in out, rc, out, err)
+
     for b in bad:
         print(b)
-    print(f"{5 - len(bad)} of 5 cases as expected")
+    print(f"{10 - len(bad)} of 10 cases as expected")
     return 1 if bad else 0
 
 

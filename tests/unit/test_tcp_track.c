@@ -350,6 +350,48 @@ static void test_timeout_order_within_a_second(void **state)
     fx_done(f);
 }
 
+static int count_type(const recorder *r, scepsniff_event_type t)
+{
+    int n = 0;
+    for (int i = 0; i < r->n; i++)
+        n += r->ev[i].type == t;
+    return n;
+}
+
+/* A closed flow waits closed_timeout seconds for stragglers of its teardown (its buffers are
+ * already freed): a retransmitted FIN within it is counted in the same flow, not taken for a
+ * new one, and the flow ends when the timeout has passed. */
+static void test_closed_flow_absorbs_stragglers(void **state)
+{
+    (void)state;
+    scepsniff_config c;
+    scepsniff_config_init(&c);
+    c.closed_timeout = 5;
+    fixture *f = fx_new(&c);
+    const char *req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    uint32_t cs = 101 + (uint32_t)strlen(req);
+    handshake(f);
+    seg(f, 1, 101, 501, SS_TH_ACK | SS_TH_PUSH, req);
+    seg(f, 1, cs, 501, SS_TH_ACK | SS_TH_FIN, NULL);
+    seg(f, 0, 501, cs + 1, SS_TH_ACK | SS_TH_FIN, NULL);
+    seg(f, 1, cs + 1, 502, SS_TH_ACK, NULL);
+    assert_int_equal(count_kind(&f->rec, SCEPSNIFF_STREAM_FIN), 2);
+    assert_int_equal(count_type(&f->rec, SCEPSNIFF_EVENT_FLOW_END), 0);
+    f->t_us += 2000000; /* the server did not see the last ACK: its FIN again */
+    seg(f, 0, 501, cs + 1, SS_TH_ACK | SS_TH_FIN, NULL);
+    scepsniff_stats st;
+    scepsniff_engine_stats(f->e, &st);
+    assert_int_equal(st.flows, 1);
+    assert_int_equal(count_type(&f->rec, SCEPSNIFF_EVENT_FLOW_END), 0);
+    f->t_us += 6000000;
+    syn_at(f, 3999, f->t_us); /* moves the clock past the timeout */
+    assert_int_equal(count_type(&f->rec, SCEPSNIFF_EVENT_FLOW_END), 1);
+    assert_int_equal(f->rec.last_flow.client_port, 40000);
+    assert_int_equal(f->rec.last_flow.packets[0], 5); /* SYN, ACK, request, FIN, last ACK */
+    assert_int_equal(f->rec.last_flow.packets[1], 3); /* SYN-ACK, FIN, FIN again */
+    fx_done(f);
+}
+
 static void test_flow_cap_evicts(void **state)
 {
     (void)state;
@@ -467,6 +509,7 @@ int main(void)
         cmocka_unit_test(test_snaplen_cut_is_capture_gap),
         cmocka_unit_test(test_midstream_pickup),
         cmocka_unit_test(test_idle_timeout),
+        cmocka_unit_test(test_closed_flow_absorbs_stragglers),
         cmocka_unit_test(test_timeout_order_within_a_second),
         cmocka_unit_test(test_flow_cap_evicts),
         cmocka_unit_test(test_port_reuse_new_flow),
