@@ -4,7 +4,8 @@ in tests/data/tls: with the key log (or the secrets inside the pcapng) every cap
 carried a GetCACaps yields the same decrypted exchange (GetCACaps, 200, capabilities decoded)
 as plain HTTP would; without keys it yields a tls.encrypted record with its sizes; a wrong key
 log says tls.not_decrypted; the alert and expired-certificate captures say tls.alert and
-tls.cert_expired."""
+tls.cert_expired. A capture read twice in one run (two connections with the same server chain)
+describes the chain the same way both times, the second from the engine's certificate cache."""
 import glob
 import json
 import os
@@ -52,9 +53,24 @@ def main():
         got = codes(records(binary, "-r", os.path.join(data, name + ".pcap")))
         if want not in got:
             bad.append(f"{name}: want {want}, got {got}")
+    chains = 0
+    for pcap in sorted(glob.glob(os.path.join(data, "*.pcap"))):
+        out = subprocess.run([binary, "--no-progress", "--flows", "--json", "-r", pcap, "-r",
+                              pcap], capture_output=True, text=True)
+        certs = [json.loads(l)["flow"].get("tls", {}).get("server_certificate")
+                 for l in out.stdout.splitlines() if json.loads(l)["event_type"] == "flow"]
+        certs = [c for c in certs if c]
+        if not certs:
+            continue  # TLS 1.3 without keys: the chain is encrypted
+        chains += 1
+        if len(certs) != 2 or certs[0] != certs[1]:
+            bad.append(f"{os.path.basename(pcap)} read twice: chains differ: {certs}")
+    if chains < 3:
+        bad.append(f"only {chains} captures with a visible server chain")
     for b in bad:
         print("FAIL:", b)
-    print(f"{checked} decryptable captures checked, {len(bad)} problems")
+    print(f"{checked} decryptable captures checked, {chains} chains read twice, "
+          f"{len(bad)} problems")
     sys.exit(1 if bad or checked < 5 else 0)
 
 
