@@ -2,6 +2,13 @@
  * TLS 1.2 servers send (gen_traffic.c): a small DER writer into a fixed buffer and the
  * certificate builder on top of it. It keeps no randomness of its own; the caller's hook
  * supplies every random byte, so a seeded generator stays reproducible.
+ *
+ * Why not OpenSSL, which the project uses for all ASN.1: this is test data that must be
+ * byte-identical for a seed, and OpenSSL makes keys and signatures from its own random source
+ * (and an RSA key per server would take longer to make than the rest of a capture); here the
+ * keys and signatures are random bytes by design, and only the encoding is needed. What reads
+ * these certificates in scepsniff is OpenSSL, and the checks in bench/README.md (OpenSSL,
+ * tshark, Python's cryptography) decode them.
  */
 #include <stddef.h>
 #include <stdint.h>
