@@ -7,8 +7,8 @@
  * byte-identical for a seed, and OpenSSL makes keys and signatures from its own random source
  * (and an RSA key per server would take longer to make than the rest of a capture); here the
  * keys and signatures are random bytes by design, and only the encoding is needed. What reads
- * these certificates in scepsniff is OpenSSL, and the checks in bench/README.md (OpenSSL,
- * tshark, Python's cryptography) decode them.
+ * these certificates in scepsniff is OpenSSL: tests/golden/ja3_check.py has it decode every
+ * chain of a generated capture and checks names, issuer and validity.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -7,6 +7,10 @@ tshark's tls.handshake.ja3_full and tls.handshake.ja3 for the ClientHello of the
 endpoint. The captures: every bundled capture with TLS in it (real curl, openssl and nginx
 peers), and a mixed capture made by the benchmark generator (a few hundred ClientHellos with
 several cipher and extension lists, TLS 1.3 and 1.2, some over IPv6 and VLANs).
+
+On the generated capture it also checks the generator's TLS 1.2 certificate chains (encoded by
+bench/gen_der.c): OpenSSL, through scepsniff, must decode every one, with the leaf named for
+the flow's SNI, valid at the time of the capture, issued by one of the generator's CAs.
 """
 import glob
 import json
@@ -31,7 +35,7 @@ def tshark_ja3(pcap):
     return hellos
 
 
-def scepsniff_ja3(binary, pcap):
+def scepsniff_tls(binary, pcap):
     out = subprocess.run([binary, "--no-progress", "--flows", "--json", "-r", pcap],
                          capture_output=True, text=True)
     if out.returncode not in (0, 1):
@@ -39,12 +43,27 @@ def scepsniff_ja3(binary, pcap):
     flows = {}
     for line in out.stdout.splitlines():
         ev = json.loads(line)
-        if ev["event_type"] != "flow":
-            continue
-        tls = ev["flow"].get("tls")
-        if tls and tls.get("ja3"):
-            flows[(ev["src_ip"], ev["src_port"])] = tls["ja3"]
+        if ev["event_type"] == "flow" and ev["flow"].get("tls"):
+            flows[(ev["src_ip"], ev["src_port"])] = ev["flow"]["tls"]
     return flows
+
+
+def scepsniff_ja3(binary, pcap):
+    return {k: t["ja3"] for k, t in scepsniff_tls(binary, pcap).items() if t.get("ja3")}
+
+
+def check_generated_chains(binary, pcap, bad):
+    chains = 0
+    for client, tls in sorted(scepsniff_tls(binary, pcap).items()):
+        if tls.get("version") != "TLS 1.2":
+            continue
+        cert = tls.get("server_certificate") or {}
+        chains += 1
+        if (cert.get("subject") != "CN=" + tls.get("sni", "") or cert.get("expired") or
+                cert.get("not_yet_valid") or cert.get("name_mismatch") or
+                not cert.get("issuer", "").startswith("C=US, O=Example CA, CN=Example Issuing CA")):
+            bad.append(f"generated capture: {client}: TLS 1.2 chain not decoded as made: {tls}")
+    return chains
 
 
 def check(binary, pcap, bad):
@@ -70,6 +89,9 @@ def main():
                        capture_output=True)
         for pcap in pcaps + [mixed]:
             hellos += check(binary, pcap, bad)
+        chains = check_generated_chains(binary, mixed, bad)
+        if chains < 40:
+            bad.append(f"only {chains} TLS 1.2 flows in the generated capture")
     for b in bad:
         print(b)
     # the generated capture alone has hundreds: a handful would mean TLS went undetected
@@ -77,7 +99,7 @@ def main():
         print(f"only {hellos} ClientHellos found by tshark: the captures are not what this test"
               " expects")
         return 1
-    print(f"{hellos} ClientHellos, {len(bad)} mismatches")
+    print(f"{hellos} ClientHellos, {chains} generated TLS 1.2 chains, {len(bad)} mismatches")
     return 1 if bad else 0
 
 
