@@ -62,7 +62,6 @@ typedef struct ss_flow {
     ss_tls *tls;            /* TLS state of a TLS flow until it closes, NULL otherwise */
     scepsniff_tls *tls_sum; /* the summary pub.tls points to, kept until FLOW_END */
     void *tls_ctx;          /* tls_track.c's callback context for it */
-    int tls_pair_dir;       /* tls_track.c: the direction of the last application record */
     uint64_t tls_pair_bytes[2];
     struct timeval tls_pair_ts;
     void *upper; /* the layer above's per-flow state; it frees it at FLOW_END */
