@@ -35,6 +35,14 @@ uint8_t *ss_test_read(const char *dir, const char *name, size_t *len)
     return buf;
 }
 
+void ss_test_path(const char *rel, char *path, size_t n)
+{
+    const char *root = getenv("SS_SOURCE_DIR");
+    if (!root)
+        fail_msg("SS_SOURCE_DIR is not set (ctest sets it to the source tree)");
+    snprintf(path, n, "%s/%s", root, rel);
+}
+
 uint8_t *ss_test_load(const char *dir, const char *name, size_t *len)
 {
     uint8_t *b = ss_test_read(dir, name, len);

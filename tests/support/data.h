@@ -11,5 +11,8 @@
 uint8_t *ss_test_read(const char *dir, const char *name, size_t *len);
 /* The same, but the running test fails when the file cannot be read. */
 uint8_t *ss_test_load(const char *dir, const char *name, size_t *len);
+/* The path of <SS_SOURCE_DIR>/<rel> into path (n bytes), for code under test that opens files
+ * itself. */
+void ss_test_path(const char *rel, char *path, size_t n);
 
 #endif

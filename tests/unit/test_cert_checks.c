@@ -27,6 +27,7 @@
 #include "decode/scep_verify.h"
 #include "detect/cert_checks.h"
 #include "detect/exchange.h"
+#include "tests/support/data.h"
 
 /* ---- fixtures ---------------------------------------------------------------------------- */
 
@@ -69,32 +70,9 @@ static EVP_PKEY *key(void **state, int i)
     return ((fixture *)*state)->k[i];
 }
 
-static void path_of(const char *rel, char *path, size_t n)
-{
-    const char *dir = getenv("SS_SOURCE_DIR");
-    snprintf(path, n, "%s/%s", dir ? dir : ".", rel);
-}
-
 static uint8_t *load(const char *rel, size_t *len)
 {
-    char path[1024];
-    FILE *f;
-    uint8_t *buf;
-    long n;
-
-    path_of(rel, path, sizeof(path));
-    f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s (set SS_SOURCE_DIR to the source tree)", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
+    return ss_test_load(".", rel, len);
 }
 
 static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
@@ -391,7 +369,7 @@ static void test_real_answers(void **state)
         scepsniff_exchange ex;
         ss_scep_certs c;
 
-        path_of(files[i], path, sizeof(path));
+        ss_test_path(files[i], path, sizeof(path));
         s = ss_scep_certset_read_file(lctx(state), path, err, sizeof(err));
         if (!s)
             fail_msg("%s", err);
@@ -483,7 +461,7 @@ static void test_thumbprint_scepserver(void **state)
     assert_int_equal(ex.nfindings, 0);
 
     /* the profile trusts the old depot's CA */
-    path_of("pcaps/keys/scep-depot-old/ca.pem", path, sizeof(path));
+    ss_test_path("pcaps/keys/scep-depot-old/ca.pem", path, sizeof(path));
     old = ss_scep_certset_read_file(lctx(state), path, err, sizeof(err));
     assert_non_null(old);
     hex_digest(sk_X509_value(old, 0), EVP_sha1(), sha1, 0);

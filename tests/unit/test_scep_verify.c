@@ -27,36 +27,13 @@
 #include "decode/ossl_ctx.h"
 #include "decode/scep_certset.h"
 #include "decode/scep_verify.h"
+#include "tests/support/data.h"
 
 #define CA_SUBJECT "C=US, O=scepsniff test CA, OU=SCEP CA"
 
-static void path_of(const char *rel, char *path, size_t n)
-{
-    const char *dir = getenv("SS_SOURCE_DIR");
-    snprintf(path, n, "%s/%s", dir ? dir : ".", rel);
-}
-
 static uint8_t *load(const char *name, size_t *len)
 {
-    char path[1024];
-    FILE *f;
-    uint8_t *buf;
-    long n;
-
-    path_of("tests/data/scep/", path, sizeof(path));
-    strncat(path, name, sizeof(path) - strlen(path) - 1);
-    f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s (set SS_SOURCE_DIR to the source tree)", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
+    return ss_test_load("tests/data/scep", name, len);
 }
 
 static EVP_PKEY *load_key(const char *name)
@@ -65,7 +42,7 @@ static EVP_PKEY *load_key(const char *name)
     EVP_PKEY *k;
     FILE *f;
 
-    path_of("tests/data/scep/", path, sizeof(path));
+    ss_test_path("tests/data/scep/", path, sizeof(path));
     strncat(path, name, sizeof(path) - strlen(path) - 1);
     f = fopen(path, "r");
     assert_non_null(f);
@@ -296,7 +273,7 @@ static void test_signer_stripped(void **state)
     assert_non_null(strstr(sc.detail, "0 known certificates"));
 
     /* another CA's certificate does not help */
-    path_of("pcaps/keys/scep-depot-old/ca.pem", path, sizeof(path));
+    ss_test_path("pcaps/keys/scep-depot-old/ca.pem", path, sizeof(path));
     old = ss_scep_certset_read_file(lctx(state), path, err, sizeof(err));
     if (!old)
         fail_msg("%s", err);
@@ -551,7 +528,7 @@ static void test_certset_files(void **state)
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
         char rel[128];
         snprintf(rel, sizeof(rel), "pcaps/keys/%s/ca.pem", dirs[i]);
-        path_of(rel, path, sizeof(path));
+        ss_test_path(rel, path, sizeof(path));
         s = ss_scep_certset_read_file(lctx(state), path, err, sizeof(err));
         if (!s)
             fail_msg("%s", err);
@@ -563,7 +540,7 @@ static void test_certset_files(void **state)
         ss_scep_certset_free(s);
     }
     /* DER PKCS#7 */
-    path_of("tests/data/scep/getcacert_ca_ra_openssl.p7b", path, sizeof(path));
+    ss_test_path("tests/data/scep/getcacert_ca_ra_openssl.p7b", path, sizeof(path));
     s = ss_scep_certset_read_file(lctx(state), path, err, sizeof(err));
     assert_non_null(s);
     assert_int_equal(sk_X509_num(s), 3);
